@@ -1,0 +1,40 @@
+# Copyright 2026 BillByte
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from odoo.exceptions import ValidationError
+from odoo.tests import TransactionCase, tagged
+
+
+@tagged("post_install", "-at_install")
+class TestPricingStrategy(TransactionCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.pricelist = cls.env["product.pricelist"].create(
+            {
+                "name": "Cost-plus 20%",
+                "currency_id": cls.env.ref("base.USD").id,
+                "billbyte_strategy": "cost_plus",
+                "billbyte_markup": 20.0,
+                "billbyte_surcharge": 0.5,
+                "billbyte_min_margin": 10.0,
+            }
+        )
+
+    def test_vendors_exist(self):
+        codes = set(self.env["billbyte.cloud.vendor"].search([]).mapped("code"))
+        self.assertLessEqual({"aws", "microsoft", "gcp"}, codes)
+
+    def test_cost_plus_amount_to_the_cent(self):
+        self.assertEqual(self.pricelist._billbyte_cost_plus_amount(100.0), 120.5)
+        # A credit stays a credit: markup and surcharge apply with its sign.
+        self.assertEqual(self.pricelist._billbyte_cost_plus_amount(-10.0), -12.5)
+        self.assertEqual(self.pricelist._billbyte_cost_plus_amount(0.0), 0.0)
+
+    def test_cost_plus_rounding(self):
+        self.pricelist.billbyte_rounding = 0.05
+        self.assertAlmostEqual(self.pricelist._billbyte_cost_plus_amount(1.234), 2.0, 2)
+
+    def test_markup_below_minimum_margin_refused(self):
+        with self.assertRaisesRegex(ValidationError, "below the minimum margin of 10"):
+            self.pricelist.billbyte_markup = 5.0
+        self.assertEqual(self.pricelist.billbyte_markup, 20.0)

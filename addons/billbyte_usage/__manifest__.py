@@ -1,0 +1,22 @@
+# Copyright 2026 BillByte
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+{
+    "name": "BillByte Cloud Usage",
+    "summary": "Customer cloud accounts, usage imports (FOCUS), rating and "
+    "unbilled usage per account",
+    "version": "18.0.1.0.0",
+    "category": "Sales/Cloud Billing",
+    "website": "https://github.com/billbyte/billbyte-odoo",
+    "author": "BillByte",
+    "license": "LGPL-3",
+    "installable": True,
+    "depends": ["billbyte_catalog", "account", "analytic", "portal", "queue_job"],
+    "data": [
+        "security/billbyte_usage_security.xml",
+        "security/ir.model.access.csv",
+        "data/analytic_plan_data.xml",
+        "views/cloud_account_views.xml",
+        "views/billbyte_usage_menus.xml",
+    ],
+    "demo": ["demo/cloud_account_demo.xml"],
+}

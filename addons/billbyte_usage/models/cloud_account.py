@@ -1,0 +1,138 @@
+# Copyright 2026 BillByte
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from odoo import _, api, fields, models
+
+
+class BillbyteCloudAccount(models.Model):
+    """One customer subscription at a vendor: an AWS linked account, an Azure
+    subscription, a Microsoft 365 subscription or a GCP project."""
+
+    _name = "billbyte.cloud.account"
+    _description = "Cloud Account"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _order = "partner_id, name"
+    _check_company_auto = True
+
+    name = fields.Char(required=True, tracking=True)
+    vendor_id = fields.Many2one(
+        "billbyte.cloud.vendor", string="Vendor", required=True, tracking=True,
+    )
+    vendor_account_id = fields.Char(
+        string="Vendor Account ID",
+        required=True,
+        index=True,
+        tracking=True,
+        help="The vendor's id of this account: AWS linked account id, Azure "
+        "subscription id, Microsoft 365 subscription id, GCP project or billing "
+        "sub-account (FOCUS SubAccountId).",
+    )
+    vendor_customer_id = fields.Char(
+        string="Vendor Customer ID",
+        help="The customer's id at the vendor when it has one, e.g. the Partner "
+        "Center customer (tenant) id.",
+    )
+    partner_id = fields.Many2one(
+        "res.partner", string="Customer", required=True, index=True, tracking=True,
+        check_company=True,
+    )
+    company_id = fields.Many2one(
+        "res.company", required=True, index=True, default=lambda self: self.env.company,
+    )
+    analytic_account_id = fields.Many2one(
+        "account.analytic.account",
+        string="Analytic Account",
+        readonly=True,
+        copy=False,
+        check_company=True,
+        help="Created with the cloud account in the 'Cloud Accounts' analytic plan; "
+        "its analytic lines are the account's usage.",
+    )
+    pricelist_id = fields.Many2one(
+        "product.pricelist",
+        string="Pricing Strategy",
+        compute="_compute_pricelist_id",
+        store=True,
+        readonly=False,
+        check_company=True,
+        tracking=True,
+        help="Defaults to the customer's pricelist; set another to override it "
+        "for this account.",
+    )
+    currency_id = fields.Many2one(
+        "res.currency",
+        compute="_compute_currency_id",
+        store=True,
+        readonly=False,
+        required=True,
+        precompute=True,
+        help="Currency the customer is billed in for this account.",
+    )
+    billing_cycle = fields.Selection(
+        [("monthly", "Monthly")], default="monthly", required=True,
+    )
+    state = fields.Selection(
+        [("active", "Active"), ("suspended", "Suspended"), ("purged", "Purged")],
+        default="active",
+        required=True,
+        tracking=True,
+    )
+    active = fields.Boolean(default=True)
+
+    _sql_constraints = [
+        (
+            "vendor_account_uniq",
+            "unique(company_id, vendor_id, vendor_account_id)",
+            "This vendor account id is already a cloud account of this company.",
+        ),
+    ]
+
+    @api.depends("partner_id")
+    def _compute_pricelist_id(self):
+        for account in self:
+            if not account.pricelist_id and account.partner_id:
+                account.pricelist_id = account.partner_id.with_company(
+                    account.company_id or self.env.company
+                ).property_product_pricelist
+
+    @api.depends("partner_id", "pricelist_id")
+    def _compute_currency_id(self):
+        for account in self:
+            account.currency_id = (
+                account.pricelist_id.currency_id
+                or (account.company_id or self.env.company).currency_id
+            )
+
+    @api.depends("name", "vendor_account_id")
+    def _compute_display_name(self):
+        for account in self:
+            account.display_name = f"{account.name} ({account.vendor_account_id})"
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        accounts = super().create(vals_list)
+        accounts._create_analytic_accounts()
+        return accounts
+
+    def _create_analytic_accounts(self):
+        plan = self.env.ref("billbyte_usage.analytic_plan_cloud_accounts")
+        todo = self.filtered(lambda a: not a.analytic_account_id)
+        analytic_accounts = self.env["account.analytic.account"].sudo().create(
+            [
+                {
+                    "name": _("%(vendor)s: %(name)s", vendor=account.vendor_id.name, name=account.name),
+                    "code": account.vendor_account_id,
+                    "plan_id": plan.id,
+                    "partner_id": account.partner_id.id,
+                    "company_id": account.company_id.id,
+                }
+                for account in todo
+            ]
+        )
+        for account, analytic in zip(todo, analytic_accounts, strict=True):
+            account.analytic_account_id = analytic
+
+    def action_suspend(self):
+        self.write({"state": "suspended"})
+
+    def action_resume(self):
+        self.write({"state": "active"})
