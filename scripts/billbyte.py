@@ -47,12 +47,13 @@ def dependency_modules():
     return sorted(deps)
 
 
-def odoo_cmd(database, *extra):
+def odoo_cmd(database, *extra, subcommand=None):
     addons_path = ",".join([str(ODOO_SRC / "odoo" / "addons"), str(ADDONS)])
     cmd = [
         sys.executable,
         "-m",
         "odoo",
+        *([subcommand] if subcommand else []),
         "-c",
         str(ROOT / "odoo.conf"),
         f"--addons-path={addons_path}",

@@ -1,6 +1,6 @@
 # Copyright 2026 BillByte
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 
 
 class BillbyteCloudAccount(models.Model):
@@ -52,6 +52,7 @@ class BillbyteCloudAccount(models.Model):
         string="Pricing Strategy",
         compute="_compute_pricelist_id",
         store=True,
+        precompute=True,
         readonly=False,
         check_company=True,
         tracking=True,
@@ -119,7 +120,7 @@ class BillbyteCloudAccount(models.Model):
         analytic_accounts = self.env["account.analytic.account"].sudo().create(
             [
                 {
-                    "name": _("%(vendor)s: %(name)s", vendor=account.vendor_id.name, name=account.name),
+                    "name": self.env._("%(vendor)s: %(name)s", vendor=account.vendor_id.name, name=account.name),
                     "code": account.vendor_account_id,
                     "plan_id": plan.id,
                     "partner_id": account.partner_id.id,
