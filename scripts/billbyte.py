@@ -14,7 +14,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -111,7 +110,11 @@ def ensure_template():
     log(f"building template database {name} with {', '.join(deps)} (first run only)")
     subprocess.run(
         odoo_cmd(
-            building, "-i", ",".join(deps), "--stop-after-init", "--log-level=warn",
+            building,
+            "-i",
+            ",".join(deps),
+            "--stop-after-init",
+            "--log-level=warn",
             f"--http-port={free_port()}",
         ),
         check=True,
@@ -136,7 +139,8 @@ def run_odoo_tests(database, modules):
     tags = ",".join(f"/{m}" for m in modules)
     cmd = odoo_cmd(
         database,
-        "-i", ",".join(modules),
+        "-i",
+        ",".join(modules),
         "--test-enable",
         f"--test-tags={tags}",
         "--stop-after-init",
@@ -204,8 +208,13 @@ def cmd_run(args):
         clone_db(template, database)
         log(f"installing {', '.join(OUR_MODULES)} with demo data into {database}")
         subprocess.run(
-            odoo_cmd(database, "-i", ",".join(OUR_MODULES), "--stop-after-init",
-                     f"--http-port={free_port()}"),
+            odoo_cmd(
+                database,
+                "-i",
+                ",".join(OUR_MODULES),
+                "--stop-after-init",
+                f"--http-port={free_port()}",
+            ),
             check=True,
         )
     log(f"Odoo on http://localhost:{args.port} (database {database}, login admin / admin)")

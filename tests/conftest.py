@@ -63,7 +63,10 @@ def odoo_server(database, api_key, tmp_path_factory):
     server_log = tmp_path_factory.mktemp("odoo") / "server.log"
     proc = subprocess.Popen(
         billbyte.odoo_cmd(
-            database, f"--http-port={port}", "--log-level=warn", "--max-cron-threads=0",
+            database,
+            f"--http-port={port}",
+            "--log-level=warn",
+            "--max-cron-threads=0",
             f"--logfile={server_log}",
         ),
         stdout=subprocess.DEVNULL,

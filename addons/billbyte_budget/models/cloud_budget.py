@@ -15,18 +15,24 @@ class BillbyteCloudBudget(models.Model):
 
     name = fields.Char(required=True, tracking=True)
     cloud_account_id = fields.Many2one(
-        "billbyte.cloud.account", required=True, index=True, check_company=True,
+        "billbyte.cloud.account",
+        required=True,
+        index=True,
+        check_company=True,
         ondelete="cascade",
     )
     partner_id = fields.Many2one(related="cloud_account_id.partner_id", store=True)
     company_id = fields.Many2one(related="cloud_account_id.company_id", store=True)
     currency_id = fields.Many2one(related="cloud_account_id.currency_id")
     amount = fields.Monetary(
-        string="Monthly Budget", required=True, tracking=True,
+        string="Monthly Budget",
+        required=True,
+        tracking=True,
         help="Customer amount the account may use per calendar month.",
     )
     alert_threshold = fields.Float(
-        string="Alert at (%)", default=80.0,
+        string="Alert at (%)",
+        default=80.0,
         help="Percentage of the budget at which the customer is notified.",
     )
     active = fields.Boolean(default=True)

@@ -25,7 +25,9 @@ class TestCloudBudget(TransactionCase):
                 {"name": "Cap", "cloud_account_id": self.account.id, "amount": 0}
             )
         self.assertIn("positive amount", str(refused.exception))
-        self.assertFalse(self.env["billbyte.cloud.budget"].search([("cloud_account_id", "=", self.account.id)]))
+        self.assertFalse(
+            self.env["billbyte.cloud.budget"].search([("cloud_account_id", "=", self.account.id)])
+        )
 
     def test_budget_follows_account_customer(self):
         budget = self.env["billbyte.cloud.budget"].create(

@@ -7,10 +7,13 @@ class ResPartner(models.Model):
     _inherit = "res.partner"
 
     billbyte_cloud_account_ids = fields.One2many(
-        "billbyte.cloud.account", "partner_id", string="Cloud Accounts",
+        "billbyte.cloud.account",
+        "partner_id",
+        string="Cloud Accounts",
     )
     billbyte_cloud_account_count = fields.Integer(
-        compute="_compute_billbyte_cloud_account_count", string="Cloud Account Count",
+        compute="_compute_billbyte_cloud_account_count",
+        string="Cloud Account Count",
     )
 
     def _compute_billbyte_cloud_account_count(self):

@@ -15,7 +15,9 @@ class BillbyteCloudAccount(models.Model):
 
     name = fields.Char(required=True, tracking=True)
     vendor_id = fields.Many2one(
-        "billbyte.cloud.vendor", string="Vendor", required=True, tracking=True,
+        "billbyte.cloud.vendor",
+        required=True,
+        tracking=True,
     )
     vendor_account_id = fields.Char(
         string="Vendor Account ID",
@@ -32,15 +34,21 @@ class BillbyteCloudAccount(models.Model):
         "Center customer (tenant) id.",
     )
     partner_id = fields.Many2one(
-        "res.partner", string="Customer", required=True, index=True, tracking=True,
+        "res.partner",
+        string="Customer",
+        required=True,
+        index=True,
+        tracking=True,
         check_company=True,
     )
     company_id = fields.Many2one(
-        "res.company", required=True, index=True, default=lambda self: self.env.company,
+        "res.company",
+        required=True,
+        index=True,
+        default=lambda self: self.env.company,
     )
     analytic_account_id = fields.Many2one(
         "account.analytic.account",
-        string="Analytic Account",
         readonly=True,
         copy=False,
         check_company=True,
@@ -56,8 +64,7 @@ class BillbyteCloudAccount(models.Model):
         readonly=False,
         check_company=True,
         tracking=True,
-        help="Defaults to the customer's pricelist; set another to override it "
-        "for this account.",
+        help="Defaults to the customer's pricelist; set another to override it for this account.",
     )
     currency_id = fields.Many2one(
         "res.currency",
@@ -69,7 +76,9 @@ class BillbyteCloudAccount(models.Model):
         help="Currency the customer is billed in for this account.",
     )
     billing_cycle = fields.Selection(
-        [("monthly", "Monthly")], default="monthly", required=True,
+        [("monthly", "Monthly")],
+        default="monthly",
+        required=True,
     )
     state = fields.Selection(
         [("active", "Active"), ("suspended", "Suspended"), ("purged", "Purged")],
@@ -117,17 +126,23 @@ class BillbyteCloudAccount(models.Model):
     def _create_analytic_accounts(self):
         plan = self.env.ref("billbyte_usage.analytic_plan_cloud_accounts")
         todo = self.filtered(lambda a: not a.analytic_account_id)
-        analytic_accounts = self.env["account.analytic.account"].sudo().create(
-            [
-                {
-                    "name": self.env._("%(vendor)s: %(name)s", vendor=account.vendor_id.name, name=account.name),
-                    "code": account.vendor_account_id,
-                    "plan_id": plan.id,
-                    "partner_id": account.partner_id.id,
-                    "company_id": account.company_id.id,
-                }
-                for account in todo
-            ]
+        analytic_accounts = (
+            self.env["account.analytic.account"]
+            .sudo()
+            .create(
+                [
+                    {
+                        "name": self.env._(
+                            "%(vendor)s: %(name)s", vendor=account.vendor_id.name, name=account.name
+                        ),
+                        "code": account.vendor_account_id,
+                        "plan_id": plan.id,
+                        "partner_id": account.partner_id.id,
+                        "company_id": account.company_id.id,
+                    }
+                    for account in todo
+                ]
+            )
         )
         for account, analytic in zip(todo, analytic_accounts, strict=True):
             account.analytic_account_id = analytic

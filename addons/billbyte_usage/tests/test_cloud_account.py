@@ -34,7 +34,9 @@ class TestCloudAccount(TransactionCase):
         self.assertEqual(account.pricelist_id, self.pricelist)
         self.assertEqual(account.currency_id, self.eur)
         analytic = account.analytic_account_id
-        self.assertEqual(analytic.plan_id, self.env.ref("billbyte_usage.analytic_plan_cloud_accounts"))
+        self.assertEqual(
+            analytic.plan_id, self.env.ref("billbyte_usage.analytic_plan_cloud_accounts")
+        )
         self.assertEqual(analytic.partner_id, self.customer)
 
     def test_vendor_account_id_unique_per_vendor(self):
