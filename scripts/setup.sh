@@ -71,7 +71,7 @@ ensure_debian_packages() {
     local missing=()
     command -v pg_config >/dev/null 2>&1 || missing+=(libpq-dev)
     if [ ${#missing[@]} -gt 0 ]; then
-        if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+        if can_install; then
             say "installing Debian packages: ${missing[*]}"
             apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null \
                 || die "could not install ${missing[*]} with apt-get; install them and retry."
@@ -116,33 +116,51 @@ ensure_venv() {
     VENV_PY="$VENV/bin/python"
 }
 
+can_install() {
+    [ -z "${BILLBYTE_NO_INSTALL:-}" ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null
+}
+
+pg_answers() {
+    pg_isready -q -h "$1" -p "$2" 2>/dev/null && psql -h "$1" -p "$2" -d postgres -Atqc 'select 1' >/dev/null 2>&1
+}
+
 ensure_postgres() {
-    # The server the environment (PGHOST/PGPORT) or odoo.conf names; else the
-    # local socket or 127.0.0.1:5432; else a cluster of our own under .pgdata/.
+    # The server the environment (PGHOST/PGPORT) or odoo.conf (db_host/db_port)
+    # names; when none is named, the local socket or 127.0.0.1:5432; if that does
+    # not answer, a cluster of our own under .pgdata/ (installing Debian's
+    # PostgreSQL when needed).
     export PGUSER="${PGUSER:-$(id -un)}"
-    if [ -n "${PGHOST:-}" ] && pg_isready -q -h "$PGHOST" -p "${PGPORT:-5432}" 2>/dev/null; then
-        export PGPORT="${PGPORT:-5432}"; return
-    fi
-    local host
-    for host in /var/run/postgresql 127.0.0.1; do
-        if pg_isready -q -h "$host" -p 5432 2>/dev/null && psql -h "$host" -p 5432 -d postgres -Atqc 'select 1' >/dev/null 2>&1; then
-            export PGHOST="$host" PGPORT=5432; return
+    local conf_host conf_port
+    conf_host="$(sed -n 's/^db_host *= *//p' "$ROOT/odoo.conf" | grep -v -x -i 'false' || true)"
+    conf_port="$(sed -n 's/^db_port *= *//p' "$ROOT/odoo.conf" | grep -v -x -i 'false' || true)"
+    local named_host="${PGHOST:-$conf_host}" named_port="${PGPORT:-${conf_port:-5432}}"
+    if [ -n "$named_host" ]; then
+        if pg_answers "$named_host" "$named_port"; then
+            export PGHOST="$named_host" PGPORT="$named_port"; return
         fi
-    done
+        say "PostgreSQL at $named_host:$named_port does not answer"
+    else
+        local host
+        for host in /var/run/postgresql 127.0.0.1; do
+            if pg_answers "$host" 5432; then
+                export PGHOST="$host" PGPORT=5432; return
+            fi
+        done
+    fi
     local own="$ROOT/.pgdata" port=54329
-    if [ -f "$own/PG_VERSION" ] && pg_isready -q -h "$own" -p "$port" 2>/dev/null; then
+    if [ -f "$own/PG_VERSION" ] && pg_answers "$own" "$port"; then
         export PGHOST="$own" PGPORT="$port"; return
     fi
-    local bindir
-    bindir="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1 || true)"
-    if [ -z "$bindir" ]; then
-        if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    local bindir="${BILLBYTE_PG_BINDIR:-}"
+    [ -n "$bindir" ] || bindir="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1 || true)"
+    if [ ! -x "$bindir/initdb" ]; then
+        if can_install; then
             say "no PostgreSQL answers: installing Debian's postgresql"
             (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql) >/dev/null 2>&1 \
-                || die "PostgreSQL is unreachable and could not be installed; start one and set PGHOST/PGPORT (or db_host in odoo.conf)."
+                || die "PostgreSQL is unreachable and could not be installed; start one and set PGHOST/PGPORT (or db_host/db_port in odoo.conf)."
             bindir="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)"
         else
-            die "PostgreSQL is unreachable and could not be installed (not root or no apt-get); start one and set PGHOST/PGPORT."
+            die "PostgreSQL is unreachable and cannot be installed here; start one and set PGHOST/PGPORT (or db_host/db_port in odoo.conf)."
         fi
     fi
     local runas=()
@@ -151,7 +169,7 @@ ensure_postgres() {
         say "starting a PostgreSQL cluster of our own in $own"
         mkdir -p "$own" && { [ "$(id -u)" != 0 ] || chown postgres "$own"; }
         "${runas[@]}" "$bindir/initdb" -D "$own" -U "$PGUSER" --auth=trust >/dev/null \
-            || { rm -rf "$own"; die "initdb failed in $own; PostgreSQL is unreachable."; }
+            || { rm -rf "$own"; die "PostgreSQL is unreachable: initdb failed in $own."; }
     fi
     "${runas[@]}" "$bindir/pg_ctl" -D "$own" -l "$own/server.log" -o "-p $port -k $own -c listen_addresses=''" -w start >/dev/null \
         || die "PostgreSQL is unreachable: the cluster in $own did not start (see $own/server.log)."
