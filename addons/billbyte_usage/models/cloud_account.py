@@ -87,6 +87,16 @@ class BillbyteCloudAccount(models.Model):
         tracking=True,
     )
     active = fields.Boolean(default=True)
+    billed_until = fields.Date(
+        readonly=True,
+        copy=False,
+        tracking=True,
+        help="Usage up to and including this day is on posted invoices. Usage that "
+        "arrives later for those days is billed in the next open period as a correction.",
+    )
+    unbilled_amount = fields.Monetary(
+        compute="_compute_unbilled_amount", currency_field="currency_id", string="Unbilled Usage"
+    )
 
     _sql_constraints = [
         (
@@ -121,7 +131,64 @@ class BillbyteCloudAccount(models.Model):
     def create(self, vals_list):
         accounts = super().create(vals_list)
         accounts._create_analytic_accounts()
+        accounts._claim_unmatched_usage()
         return accounts
+
+    def _claim_unmatched_usage(self):
+        """Usage imported before its account existed is waiting as unmatched: take it."""
+        for account in self:
+            unmatched = (
+                self.env["billbyte.usage.record"]
+                .sudo()
+                .search(
+                    [
+                        ("state", "=", "unmatched"),
+                        ("company_id", "=", account.company_id.id),
+                        ("vendor_id", "=", account.vendor_id.id),
+                        ("sub_account_id", "=", account.vendor_account_id),
+                    ]
+                )
+            )
+            if unmatched:
+                unmatched.action_assign_cloud_account(account)
+
+    def _unbilled_domain(self):
+        return [("billbyte_cloud_account_id", "in", self.ids), ("billbyte_billed", "=", False)]
+
+    def _compute_unbilled_amount(self):
+        groups = (
+            self.env["account.analytic.line"]
+            .sudo()
+            ._read_group(
+                self._unbilled_domain(), ["billbyte_cloud_account_id"], ["billbyte_price:sum"]
+            )
+        )
+        amounts = {account.id: amount for account, amount in groups}
+        for account in self:
+            account.unbilled_amount = amounts.get(account.id, 0.0)
+
+    def _get_unbilled_usage(self):
+        """Unbilled usage of these cloud accounts: total, per service and per day.
+
+        For the portal, the API and the back office alike. Amounts are the rated
+        customer amounts, per customer currency.
+        """
+        return self.env["account.analytic.line"]._billbyte_usage_summary(self._unbilled_domain())
+
+    def action_view_unbilled_usage(self):
+        action = self.env["ir.actions.actions"]._for_xml_id(
+            "billbyte_usage.action_billbyte_unbilled_usage"
+        )
+        action["domain"] = self._unbilled_domain()
+        action["context"] = {"search_default_groupby_service": 1}
+        return action
+
+    def action_view_usage_records(self):
+        action = self.env["ir.actions.actions"]._for_xml_id(
+            "billbyte_usage.action_billbyte_usage_record"
+        )
+        action["domain"] = [("cloud_account_id", "in", self.ids)]
+        return action
 
     def _create_analytic_accounts(self):
         plan = self.env.ref("billbyte_usage.analytic_plan_cloud_accounts")

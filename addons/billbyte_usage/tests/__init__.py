@@ -1,1 +1,5 @@
 from . import test_cloud_account
+from . import test_usage_import
+from . import test_usage_restatement
+from . import test_usage_bad_input
+from . import test_unmatched_usage

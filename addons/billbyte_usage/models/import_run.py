@@ -1,0 +1,206 @@
+# Copyright 2026 BillByte
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import gzip
+import logging
+import time
+import zlib
+
+import psycopg2
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+_logger = logging.getLogger(__name__)
+
+
+class BillbyteImportRun(models.Model):
+    """One import of vendor usage: a file or a connector pull, with its outcome."""
+
+    _name = "billbyte.import.run"
+    _description = "Usage Import Run"
+    _inherit = ["mail.thread"]
+    _order = "id desc"
+    _check_company_auto = True
+
+    name = fields.Char(compute="_compute_name", store=True)
+    connection_id = fields.Many2one(
+        "billbyte.connection", required=True, index=True, check_company=True, ondelete="restrict"
+    )
+    vendor_id = fields.Many2one(related="connection_id.vendor_id", store=True)
+    company_id = fields.Many2one(related="connection_id.company_id", store=True, index=True)
+    source = fields.Char(required=True, help="File name or description of the vendor pull.")
+    source_path = fields.Char(
+        groups="base.group_system",
+        help="A file on the server to read instead of the attachment (large files, file drops).",
+    )
+    attachment_id = fields.Many2one("ir.attachment", string="Source File", ondelete="set null")
+    state = fields.Selection(
+        [
+            ("draft", "To Import"),
+            ("running", "Running"),
+            ("done", "Done"),
+            ("failed", "Failed"),
+        ],
+        default="draft",
+        required=True,
+        tracking=True,
+        index=True,
+    )
+    message = fields.Text(string="Outcome", readonly=True)
+    period_start = fields.Date(readonly=True, help="First charge date in the source.")
+    period_end = fields.Date(readonly=True, help="Last charge date in the source.")
+    date_start = fields.Datetime(string="Started", readonly=True)
+    duration = fields.Float(string="Duration (s)", digits=(16, 2), readonly=True)
+    rows_read = fields.Integer(string="Read", readonly=True)
+    rows_imported = fields.Integer(string="Imported", readonly=True)
+    rows_duplicate = fields.Integer(string="Duplicates", readonly=True)
+    rows_rejected = fields.Integer(string="Rejected", readonly=True)
+    rows_unmatched = fields.Integer(string="Unmatched", readonly=True)
+    rows_replaced = fields.Integer(
+        string="Replaced",
+        readonly=True,
+        help="Unbilled records of earlier imports this source restated.",
+    )
+    rows_late = fields.Integer(
+        string="Late / Corrections",
+        readonly=True,
+        help="Rows for an already invoiced period, billed in the next open period.",
+    )
+    source_billed_cost = fields.Float(
+        string="BilledCost in Source",
+        digits=(16, 6),
+        readonly=True,
+        help="Sum of every readable BilledCost of the source, exactly as it states it.",
+    )
+    imported_billed_cost = fields.Float(
+        string="BilledCost Imported",
+        digits=(16, 6),
+        readonly=True,
+        help="Sum of BilledCost stored for this source (new and already present rows).",
+    )
+    rejection_ids = fields.One2many("billbyte.import.rejection", "run_id", string="Rejected Lines")
+    usage_record_ids = fields.One2many("billbyte.usage.record", "run_id", string="Usage Records")
+
+    @api.depends("source", "connection_id")
+    def _compute_name(self):
+        for run in self:
+            run.name = f"{run.connection_id.name or ''} / {run.source or ''}"
+
+    def _open_source(self):
+        """A binary stream of the source's CSV text, decompressing gzip."""
+        self.ensure_one()
+        if self.sudo().source_path:
+            raw = open(self.sudo().source_path, "rb")
+        elif self.attachment_id:
+            attachment = self.attachment_id.sudo()
+            if attachment.store_fname:
+                raw = open(attachment._full_path(attachment.store_fname), "rb")
+            else:
+                import io
+
+                raw = io.BytesIO(attachment.raw or b"")
+        else:
+            raise UserError(self.env._("Import run %s has no source file.", self.display_name))
+        magic = raw.read(2)
+        raw.seek(0)
+        if magic == b"\x1f\x8b":
+            return gzip.GzipFile(fileobj=raw, mode="rb")
+        return raw
+
+    def action_process(self):
+        for run in self:
+            if run.state in ("draft", "failed"):
+                run._process()
+        return True
+
+    def action_enqueue(self):
+        for run in self:
+            run.with_delay(description=self.env._("Import %s", run.display_name)).action_process()
+        return True
+
+    def _process(self):
+        """Import the source in one transaction (savepoint); record the outcome either way."""
+        self.ensure_one()
+        started = time.monotonic()
+        self.write({"state": "running", "date_start": fields.Datetime.now(), "message": False})
+        self.rejection_ids.unlink()
+        pipeline = self.env["billbyte.usage.pipeline"]
+        try:
+            with self.env.cr.savepoint():
+                stream = self._open_source()
+                try:
+                    stats = pipeline._import_focus_stream(self, stream)
+                finally:
+                    stream.close()
+        except (EOFError, gzip.BadGzipFile, zlib.error) as error:
+            return self._fail(
+                self.env._("The gzip file is truncated or corrupt: %s", error), started
+            )
+        except UnicodeDecodeError:
+            return self._fail(
+                self.env._("The file is not a CSV file: it is not UTF-8 text."), started
+            )
+        except psycopg2.Error as error:
+            reason = (error.diag.message_primary if error.diag else None) or str(error)
+            context = error.diag.context if error.diag else None
+            return self._fail(
+                self.env._(
+                    "The database refused the import: %(reason)s%(context)s",
+                    reason=reason,
+                    context=f" ({context})" if context else "",
+                ),
+                started,
+            )
+        except (UserError, OSError) as error:
+            return self._fail(str(error.args[0] if error.args else error), started)
+        self.env.invalidate_all()
+        stats["duration"] = time.monotonic() - started
+        stats["state"] = "done"
+        exact_sums = (stats.pop("source_billed_cost"), stats.pop("imported_billed_cost"))
+        self.write(stats)
+        self.flush_recordset()
+        # Written as numeric, exactly as summed: the ORM would round a float.
+        self.env.cr.execute(
+            "UPDATE billbyte_import_run SET source_billed_cost = %s::numeric, "
+            "imported_billed_cost = %s::numeric WHERE id = %s",
+            [str(exact_sums[0]), str(exact_sums[1]), self.id],
+        )
+        self.invalidate_recordset(["source_billed_cost", "imported_billed_cost"])
+        self.connection_id.last_import_date = fields.Datetime.now()
+        _logger.info("Import run %s: %s", self.id, stats.get("message"))
+        return True
+
+    def _fail(self, message, started):
+        self.env.invalidate_all()
+        self.write(
+            {
+                "state": "failed",
+                "message": message,
+                "duration": time.monotonic() - started,
+                "rows_read": 0,
+                "rows_imported": 0,
+                "rows_duplicate": 0,
+                "rows_rejected": 0,
+                "rows_unmatched": 0,
+                "rows_replaced": 0,
+                "rows_late": 0,
+            }
+        )
+        _logger.warning("Import run %s failed: %s", self.id, message)
+        return False
+
+    def action_view_records(self):
+        self.ensure_one()
+        action = self.env["ir.actions.actions"]._for_xml_id(
+            "billbyte_usage.action_billbyte_usage_record"
+        )
+        action["domain"] = [("run_id", "=", self.id)]
+        return action
+
+    def action_view_unmatched(self):
+        self.ensure_one()
+        action = self.env["ir.actions.actions"]._for_xml_id(
+            "billbyte_usage.action_billbyte_usage_record"
+        )
+        action["domain"] = [("run_id", "=", self.id), ("state", "=", "unmatched")]
+        return action

@@ -1,0 +1,152 @@
+# Copyright 2026 BillByte
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from odoo import _, fields, models
+from odoo.exceptions import UserError
+
+
+class BillbyteUsageRecord(models.Model):
+    """One vendor usage line, FOCUS-shaped, deduplicated and rated.
+
+    Rows are written by the import pipeline in set-based SQL
+    (billbyte.usage.pipeline); costs are stored exactly as the source states
+    them (numeric columns, no float round trip).
+    """
+
+    _name = "billbyte.usage.record"
+    _description = "Cloud Usage Record"
+    _order = "charge_period_start desc, id desc"
+    _rec_name = "service_name"
+    _check_company_auto = True
+
+    run_id = fields.Many2one("billbyte.import.run", index=True, ondelete="set null", readonly=True)
+    connection_id = fields.Many2one("billbyte.connection", required=True, index=True, readonly=True)
+    vendor_id = fields.Many2one("billbyte.cloud.vendor", required=True, readonly=True)
+    company_id = fields.Many2one("res.company", required=True, index=True, readonly=True)
+    company_currency_id = fields.Many2one(related="company_id.currency_id")
+    cloud_account_id = fields.Many2one(
+        "billbyte.cloud.account",
+        index=True,
+        readonly=True,
+        check_company=True,
+    )
+    partner_id = fields.Many2one(
+        related="cloud_account_id.partner_id", store=True, string="Customer"
+    )
+    product_id = fields.Many2one("product.product", readonly=True, string="Catalog Product")
+    state = fields.Selection(
+        [("unmatched", "Unmatched"), ("rated", "Rated")], required=True, index=True, readonly=True
+    )
+    line_number = fields.Integer(readonly=True)
+    dedup_key = fields.Char(required=True, readonly=True)
+
+    # FOCUS columns
+    billing_account_id = fields.Char(string="BillingAccountId", readonly=True)
+    sub_account_id = fields.Char(string="SubAccountId", required=True, index=True, readonly=True)
+    sub_account_name = fields.Char(string="SubAccountName", readonly=True)
+    provider_name = fields.Char(string="ProviderName", readonly=True)
+    publisher_name = fields.Char(string="PublisherName", readonly=True)
+    charge_period_start = fields.Datetime(string="ChargePeriodStart", required=True, readonly=True)
+    charge_period_end = fields.Datetime(string="ChargePeriodEnd", required=True, readonly=True)
+    billing_period_start = fields.Datetime(string="BillingPeriodStart", readonly=True)
+    billing_period_end = fields.Datetime(string="BillingPeriodEnd", readonly=True)
+    charge_category = fields.Char(string="ChargeCategory", required=True, readonly=True)
+    charge_class = fields.Char(string="ChargeClass", readonly=True)
+    charge_description = fields.Char(string="ChargeDescription", readonly=True)
+    charge_frequency = fields.Char(string="ChargeFrequency", readonly=True)
+    service_name = fields.Char(string="ServiceName", required=True, readonly=True)
+    service_category = fields.Char(string="ServiceCategory", readonly=True)
+    sku_id = fields.Char(string="SkuId", readonly=True)
+    sku_price_id = fields.Char(string="SkuPriceId", readonly=True)
+    consumed_quantity = fields.Float(string="ConsumedQuantity", digits=(16, 6), readonly=True)
+    consumed_unit = fields.Char(string="ConsumedUnit", readonly=True)
+    pricing_quantity = fields.Float(string="PricingQuantity", digits=(16, 6), readonly=True)
+    pricing_unit = fields.Char(string="PricingUnit", readonly=True)
+    billing_currency = fields.Char(string="BillingCurrency", required=True, readonly=True)
+    billing_currency_id = fields.Many2one("res.currency", required=True, readonly=True)
+    billed_cost = fields.Monetary(
+        string="BilledCost", currency_field="billing_currency_id", readonly=True
+    )
+    effective_cost = fields.Monetary(
+        string="EffectiveCost", currency_field="billing_currency_id", readonly=True
+    )
+    list_cost = fields.Monetary(
+        string="ListCost", currency_field="billing_currency_id", readonly=True
+    )
+    contracted_cost = fields.Monetary(
+        string="ContractedCost", currency_field="billing_currency_id", readonly=True
+    )
+    invoice_id = fields.Char(string="InvoiceId", readonly=True, help="The vendor's invoice id.")
+    resource_id = fields.Char(string="ResourceId", readonly=True)
+    resource_name = fields.Char(string="ResourceName", readonly=True)
+    region_id = fields.Char(string="RegionId", readonly=True)
+    region_name = fields.Char(string="RegionName", readonly=True)
+    extra_data = fields.Json(
+        string="Extra Columns",
+        readonly=True,
+        help="Vendor extension (x_) columns and other columns of the source, as given.",
+    )
+
+    # Rating
+    charge_date = fields.Date(required=True, index=True, readonly=True)
+    usage_date = fields.Date(
+        required=True,
+        index=True,
+        readonly=True,
+        help="Day the usage is billed under: the charge date, or for late rows and "
+        "corrections of an invoiced period the first day of the next open period.",
+    )
+    corrected_period = fields.Char(
+        readonly=True, help="For corrections and late rows: the month (YYYY-MM) they correct."
+    )
+    pricelist_id = fields.Many2one("product.pricelist", string="Pricing Strategy", readonly=True)
+    cost_company = fields.Monetary(
+        string="Cost",
+        currency_field="company_currency_id",
+        readonly=True,
+        help="BilledCost converted to the company currency at the charge date.",
+    )
+    currency_id = fields.Many2one("res.currency", string="Customer Currency", readonly=True)
+    price = fields.Monetary(
+        string="Customer Amount",
+        currency_field="currency_id",
+        readonly=True,
+        help="What the customer pays for this record, before rounding per day.",
+    )
+
+    _sql_constraints = [
+        ("dedup_key_uniq", "unique(dedup_key)", "This usage line was already imported."),
+    ]
+
+    def _auto_init(self):
+        res = super()._auto_init()
+        # The aggregation and restatement steps look records up by these keys.
+        self.env.cr.execute(
+            """
+            CREATE INDEX IF NOT EXISTS billbyte_usage_record_account_day_idx
+                ON billbyte_usage_record (cloud_account_id, usage_date, product_id);
+            CREATE INDEX IF NOT EXISTS billbyte_usage_record_scope_idx
+                ON billbyte_usage_record (connection_id, sub_account_id, charge_date);
+            """
+        )
+        return res
+
+    def action_assign_cloud_account(self, cloud_account):
+        """Assign unmatched records to a cloud account, then rate and aggregate them."""
+        unmatched = self.filtered(lambda r: r.state == "unmatched")
+        wrong = unmatched.filtered(
+            lambda r: (
+                r.vendor_id != cloud_account.vendor_id or r.company_id != cloud_account.company_id
+            )
+        )
+        if wrong:
+            raise UserError(
+                _(
+                    "Cloud account %(account)s is at %(vendor)s: it cannot take usage of "
+                    "another vendor or company.",
+                    account=cloud_account.display_name,
+                    vendor=cloud_account.vendor_id.name,
+                )
+            )
+        if unmatched:
+            self.env["billbyte.usage.pipeline"]._assign_and_rate(unmatched.ids, cloud_account)
+        return True

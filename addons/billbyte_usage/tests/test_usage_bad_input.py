@@ -1,0 +1,131 @@
+# Copyright 2026 BillByte
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from decimal import Decimal
+
+from odoo.tests import tagged
+from odoo.tools import mute_logger
+
+from .common import FOCUS_12_HEADER, UsageCommon, focus_csv, focus_row
+
+
+def good_rows():
+    return [
+        focus_row("111111111111", "2026-10-01", "AmazonEC2", "1.25", "10", "BoxUsage:m5.large"),
+        focus_row("111111111111", "2026-10-02", "AmazonEC2", "2.50", "20", "BoxUsage:m5.large"),
+    ]
+
+
+@tagged("post_install", "-at_install")
+class TestUsageBadInput(UsageCommon):
+    def assertNothingStored(self, run):
+        self.assertEqual(run.state, "failed")
+        self.assertFalse(self.records())
+        self.assertFalse(self.usage_lines())
+        self.assertEqual((run.rows_imported, run.rows_read), (0, 0))
+
+    @mute_logger("odoo.addons.billbyte_usage.models.import_run")
+    def test_missing_required_column_names_it(self):
+        header = [h for h in FOCUS_12_HEADER if h != "BilledCost"]
+        run = self.import_bytes(focus_csv(good_rows(), header=header))
+        self.assertNothingStored(run)
+        self.assertIn("missing the required FOCUS column BilledCost", run.message)
+
+    @mute_logger("odoo.addons.billbyte_usage.models.import_run")
+    def test_empty_file(self):
+        run = self.import_bytes(b"")
+        self.assertNothingStored(run)
+        self.assertEqual(run.message, "The file is empty.")
+        run = self.import_bytes(focus_csv([]), filename="header-only.csv")
+        self.assertNothingStored(run)
+        self.assertEqual(run.message, "The file has column names but no usage rows.")
+
+    @mute_logger("odoo.addons.billbyte_usage.models.import_run")
+    def test_truncated_gzip(self):
+        data = focus_csv(good_rows() * 200, compress=True)
+        run = self.import_bytes(data[: len(data) // 2], filename="focus.csv.gz")
+        self.assertNothingStored(run)
+        self.assertIn("The gzip file is truncated or corrupt", run.message)
+
+    @mute_logger("odoo.addons.billbyte_usage.models.import_run")
+    def test_not_a_csv_file(self):
+        run = self.import_bytes(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n", filename="invoice.pdf")
+        self.assertNothingStored(run)
+        self.assertTrue(run.message.startswith("The file is not a CSV file"), run.message)
+        run = self.import_bytes(b'{"BilledCost": 1}\n', filename="usage.json")
+        self.assertNothingStored(run)
+        self.assertTrue(run.message.startswith("The file is not a CSV file"), run.message)
+        run = self.import_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", filename="logo.png")
+        self.assertNothingStored(run)
+        self.assertTrue(run.message.startswith("The file is not a CSV file"), run.message)
+
+    @mute_logger("odoo.addons.billbyte_usage.models.import_run")
+    def test_malformed_csv_row_names_the_line(self):
+        extra_column = b"," * len(FOCUS_12_HEADER) + b"\n"
+        run = self.import_bytes(
+            focus_csv(good_rows()) + extra_column + focus_csv(good_rows())[-60:]
+        )
+        self.assertNothingStored(run)
+        self.assertIn(
+            "not a well-formed CSV file: line 4: extra data after last expected column", run.message
+        )
+        run = self.import_bytes(
+            focus_csv(good_rows()) + b'111,"unterminated\n', filename="quote.csv"
+        )
+        self.assertNothingStored(run)
+        self.assertIn("unterminated CSV quoted field", run.message)
+
+    def test_bad_rows_are_rejected_with_line_and_reason_others_import(self):
+        rows = good_rows() + [
+            focus_row("111111111111", "2026-10-03", "AmazonEC2", "twelve", "1"),
+            focus_row("111111111111", "2026-10-03", "AmazonEC2", "4.00", "1", currency="XYZ"),
+            focus_row("111111111111", "2026-10-03", "AmazonEC2", "8.00", "1"),
+        ]
+        rows[4]["ChargePeriodStart"] = "2026-02-30T00:00:00Z"
+        run = self.import_bytes(focus_csv(rows))
+        self.assertEqual(run.state, "done", run.message)
+        self.assertEqual((run.rows_read, run.rows_imported, run.rows_rejected), (5, 2, 3))
+        rejections = [(r.line_number, r.reason) for r in run.rejection_ids]
+        self.assertEqual(
+            rejections,
+            [
+                (4, "BilledCost 'twelve' is not a number"),
+                (5, "unknown currency code 'XYZ'"),
+                (6, "ChargePeriodStart '2026-02-30T00:00:00Z' is not a date"),
+            ],
+        )
+        self.assertIn("twelve", run.rejection_ids[0].raw_values)
+        self.assertEqual(self.db_sum_billed_cost(), Decimal("3.75"))
+        # The run shows both sums and why they differ.
+        self.assertEqual(self.db_run_sums(run), (Decimal("15.75"), Decimal("3.75")))
+        self.assertIn(
+            "The difference of 12.00 is the BilledCost of the rejected lines.", run.message
+        )
+
+    @mute_logger("odoo.addons.billbyte_usage.models.import_run", "odoo.sql_db")
+    def test_database_refusing_the_batch_fails_the_run_and_rerun_succeeds(self):
+        self.import_bytes(focus_csv(good_rows()[:1]), filename="earlier.csv")
+        sum_before = self.db_sum_billed_cost()
+        lines_before = self.usage_lines().read(["amount"])
+        self.env.cr.execute(
+            "ALTER TABLE billbyte_usage_record ADD CONSTRAINT test_refuse_october_2nd "
+            "CHECK (charge_date <> '2026-10-02')"
+        )
+        run = self.import_bytes(
+            focus_csv(
+                good_rows() + [focus_row("111111111111", "2026-10-01", "AmazonS3", "9.99", "1")]
+            )
+        )
+        self.assertEqual(run.state, "failed")
+        self.assertIn("The database refused the import", run.message)
+        self.assertIn("test_refuse_october_2nd", run.message)
+        # Nothing of that file landed, what was there before is intact.
+        self.assertEqual(self.db_sum_billed_cost(), sum_before)
+        self.assertEqual(self.usage_lines().read(["amount"]), lines_before)
+        self.assertFalse(self.records(service_name="AmazonS3"))
+        self.env.cr.execute(
+            "ALTER TABLE billbyte_usage_record DROP CONSTRAINT test_refuse_october_2nd"
+        )
+        run.action_process()
+        self.assertEqual(run.state, "done", run.message)
+        self.assertEqual((run.rows_imported, run.rows_duplicate), (2, 1))
+        self.assertEqual(self.db_sum_billed_cost(), Decimal("13.74"))
