@@ -2,24 +2,34 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 {
     "name": "BillByte Cloud Catalog",
-    "summary": "Cloud vendors, metered services and license SKUs, "
-    "fixed and cost-plus pricing strategies",
-    "version": "18.0.1.0.0",
+    "summary": "Cloud vendors, metered services and license SKUs, bundles visible "
+    "to chosen customers, fixed and cost-plus pricing kept in step with vendor prices",
+    "version": "18.0.1.1.0",
     "category": "Sales/Cloud Billing",
     "website": "https://github.com/billbyte/billbyte-odoo",
     "author": "BillByte",
     "license": "LGPL-3",
     "application": True,
     "installable": True,
-    "depends": ["product", "account", "sale_management"],
+    "depends": ["product", "account", "sale_management", "portal"],
+    "external_dependencies": {"python": ["boto3"]},
     "data": [
         "security/billbyte_security.xml",
         "security/ir.model.access.csv",
+        "data/decimal_precision_data.xml",
         "data/cloud_vendor_data.xml",
         "views/cloud_vendor_views.xml",
         "views/product_template_views.xml",
+        "views/bundle_line_views.xml",
         "views/product_pricelist_views.xml",
+        "views/price_history_views.xml",
+        "views/price_import_views.xml",
+        "views/sale_order_views.xml",
+        "views/portal_templates.xml",
+        "wizards/price_import_wizard_views.xml",
+        "wizards/price_simulator_views.xml",
         "views/billbyte_menus.xml",
+        "data/ir_cron_data.xml",
     ],
     "demo": ["demo/catalog_demo.xml"],
 }

@@ -1,6 +1,11 @@
 # Copyright 2026 BillByte
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-from odoo import fields, models
+import logging
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+_logger = logging.getLogger(__name__)
 
 
 class BillbyteCloudVendor(models.Model):
@@ -34,6 +39,45 @@ class BillbyteCloudVendor(models.Model):
     )
     product_count = fields.Integer(compute="_compute_product_count")
 
+    # Vendor price sync (the scheduled action "sync vendor prices").
+    price_sync_enabled = fields.Boolean(
+        string="Sync Prices Automatically",
+        help="The scheduled action 'Cloud Billing: sync vendor prices' pulls this "
+        "vendor's prices and updates the vendor cost of its catalog products.",
+    )
+    aws_pricing_service_codes = fields.Char(
+        string="AWS Service Codes",
+        help="Comma-separated service codes whose prices the AWS Price List Query API "
+        "returns, e.g. 'AmazonEC2, AmazonS3'.",
+    )
+    aws_pricing_region_code = fields.Char(
+        string="AWS Region",
+        help="Only prices of this region (the regionCode attribute), e.g. 'eu-central-1'. "
+        "Empty: every region.",
+    )
+    aws_pricing_api_region = fields.Char(
+        string="Price List API Region",
+        default="us-east-1",
+        help="Region of the Price List Query API endpoint: us-east-1, eu-central-1 or ap-south-1.",
+    )
+    aws_pricing_endpoint_url = fields.Char(
+        string="Price List API Endpoint",
+        help="Leave empty for AWS's own endpoint; set to reach the API through a proxy.",
+    )
+    aws_access_key_id = fields.Char(
+        string="AWS Access Key ID",
+        groups="base.group_system",
+        help="Credentials allowed to call pricing:GetProducts. Empty: the server's "
+        "own AWS credentials (environment, instance role).",
+    )
+    aws_secret_access_key = fields.Char(
+        string="AWS Secret Access Key",
+        groups="base.group_system",
+    )
+    price_import_ids = fields.One2many("billbyte.price.import", "vendor_id", string="Price Imports")
+    price_import_count = fields.Integer(compute="_compute_price_import_count")
+    last_price_sync = fields.Datetime(readonly=True)
+
     _sql_constraints = [
         ("code_company_uniq", "unique(code, company_id)", "The vendor code must be unique."),
     ]
@@ -46,6 +90,14 @@ class BillbyteCloudVendor(models.Model):
         for vendor in self:
             vendor.product_count = counts.get(vendor.id, 0)
 
+    def _compute_price_import_count(self):
+        groups = self.env["billbyte.price.import"]._read_group(
+            [("vendor_id", "in", self.ids)], ["vendor_id"], ["__count"]
+        )
+        counts = {vendor.id: count for vendor, count in groups}
+        for vendor in self:
+            vendor.price_import_count = counts.get(vendor.id, 0)
+
     def action_view_products(self):
         self.ensure_one()
         action = self.env["ir.actions.actions"]._for_xml_id(
@@ -54,3 +106,63 @@ class BillbyteCloudVendor(models.Model):
         action["domain"] = [("billbyte_vendor_id", "=", self.id)]
         action["context"] = {"default_billbyte_vendor_id": self.id}
         return action
+
+    def action_view_price_imports(self):
+        self.ensure_one()
+        action = self.env["ir.actions.actions"]._for_xml_id(
+            "billbyte_catalog.action_billbyte_price_import"
+        )
+        action["domain"] = [("vendor_id", "=", self.id)]
+        return action
+
+    def action_sync_prices(self):
+        """Button: pull this vendor's prices now; a failure is shown, nothing lands."""
+        self.ensure_one()
+        runs = self._billbyte_sync_prices(source="aws_api", raise_on_error=True)
+        action = self.env["ir.actions.actions"]._for_xml_id(
+            "billbyte_catalog.action_billbyte_price_import"
+        )
+        action["domain"] = [("id", "in", runs.ids)]
+        return action
+
+    def _billbyte_aws_service_codes(self):
+        self.ensure_one()
+        return [
+            code.strip() for code in (self.aws_pricing_service_codes or "").split(",") if code.strip()
+        ]
+
+    def _billbyte_sync_prices(self, source="sync", raise_on_error=False):
+        """Pull the prices of each vendor in self from its price API.
+
+        One import run per vendor and service; each runs in its own savepoint, so a
+        service that fails is recorded as a failed run and leaves no partial prices.
+        """
+        runs = self.env["billbyte.price.import"]
+        for vendor in self:
+            codes = vendor._billbyte_aws_service_codes()
+            if not codes:
+                if raise_on_error:
+                    raise UserError(
+                        self.env._(
+                            "Vendor %(vendor)s has no AWS service codes to sync prices for.",
+                            vendor=vendor.display_name,
+                        )
+                    )
+                continue
+            for service_code in codes:
+                runs |= runs._billbyte_import_aws_api(
+                    vendor, service_code, source=source, raise_on_error=raise_on_error
+                )
+            vendor.last_price_sync = fields.Datetime.now()
+        return runs
+
+    @api.model
+    def _cron_sync_prices(self):
+        vendors = self.search([("price_sync_enabled", "=", True)])
+        runs = vendors._billbyte_sync_prices(source="sync")
+        _logger.info(
+            "Vendor price sync: %s runs, %s failed",
+            len(runs),
+            len(runs.filtered(lambda run: run.state == "failed")),
+        )
+        return runs

@@ -66,3 +66,72 @@ class ProductPricelist(models.Model):
         if self.billbyte_rounding:
             amount = float_round(amount, precision_rounding=self.billbyte_rounding)
         return self.currency_id.round(amount)
+
+    def _billbyte_cost_plus_unit_price(self, cost):
+        """Customer unit price for a vendor unit cost already in the pricelist currency.
+
+        Like _billbyte_cost_plus_amount, but a unit price keeps the precision of
+        vendor prices (a metered service may cost 0.000028 per unit); only the
+        strategy's own rounding applies."""
+        self.ensure_one()
+        price = cost * (1.0 + self.billbyte_markup / 100.0)
+        if cost:
+            price += self.billbyte_surcharge if cost > 0 else -self.billbyte_surcharge
+        if self.billbyte_rounding:
+            price = float_round(price, precision_rounding=self.billbyte_rounding)
+        return price
+
+    def _billbyte_catalog_unit_price(self, template, currency=None, uom=None, date=None):
+        """The customer unit price of a catalog product under this strategy, or None
+        where Odoo's own pricelist computation applies.
+
+        - a bundle priced as the sum of its parts: each part's price on this pricelist
+          times its quantity;
+        - a cost-plus strategy and a product with a vendor cost: the vendor cost
+          converted to the pricelist currency at the date, plus markup and surcharge.
+        self may be empty (no pricelist): a bundle is then the sum of its parts'
+        sales prices."""
+        self and self.ensure_one()
+        company = self.company_id or self.env.company
+        currency = currency or self.currency_id or company.currency_id
+        day = fields.Date.to_date(date) if date else fields.Date.context_today(self)
+        if template.billbyte_is_bundle and template.billbyte_bundle_pricing == "sum":
+            price = 0.0
+            for line in template.billbyte_bundle_line_ids:
+                part_price = self._get_product_price(
+                    line.product_id, line.quantity, currency=currency, date=date or day
+                )
+                price += part_price * line.quantity
+        elif self.billbyte_strategy == "cost_plus" and template._billbyte_cost_currency():
+            cost = template._billbyte_cost_currency()._convert(
+                template.billbyte_vendor_cost, self.currency_id, company, day, round=False
+            )
+            price = self._billbyte_cost_plus_unit_price(cost)
+            if currency != self.currency_id:
+                price = self.currency_id._convert(price, currency, company, day, round=False)
+        else:
+            return None
+        if uom and uom != template.uom_id:
+            price = template.uom_id._compute_price(price, uom)
+        return price
+
+    def _compute_price_rule(
+        self, products, quantity, currency=None, uom=None, date=False, compute_price=True, **kwargs
+    ):
+        results = super()._compute_price_rule(
+            products,
+            quantity,
+            currency=currency,
+            uom=uom,
+            date=date,
+            compute_price=compute_price,
+            **kwargs,
+        )
+        if not compute_price:
+            return results
+        for product in products:
+            template = product if product._name == "product.template" else product.product_tmpl_id
+            price = self._billbyte_catalog_unit_price(template, currency=currency, uom=uom, date=date)
+            if price is not None:
+                results[product.id] = (price, results[product.id][1])
+        return results

@@ -1,6 +1,9 @@
 # Copyright 2026 BillByte
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-from odoo import fields, models
+from odoo import api, fields, models
+from odoo.exceptions import AccessError, ValidationError
+from odoo.osv import expression
+from odoo.tools import float_compare
 
 
 class ProductTemplate(models.Model):
@@ -32,7 +35,8 @@ class ProductTemplate(models.Model):
     )
     billbyte_vendor_cost = fields.Float(
         string="Vendor Cost",
-        digits="Product Price",
+        digits="Cloud Vendor Price",
+        tracking=True,
         help="The vendor's price per unit, in the vendor's currency.",
     )
     billbyte_vendor_currency_id = fields.Many2one(
@@ -43,3 +47,411 @@ class ProductTemplate(models.Model):
         [("monthly", "Monthly"), ("annual", "Annual")],
         string="License Term",
     )
+    billbyte_vendor_unit = fields.Char(
+        string="Vendor Unit",
+        help="The unit the vendor prices in, as its price list states it, e.g. "
+        "'1 Hour', 'Hrs', 'GB-Mo', '10K'.",
+    )
+    billbyte_vendor_image = fields.Image(related="billbyte_vendor_id.image_128", string="Vendor Logo")
+    billbyte_is_catalog_item = fields.Boolean(
+        string="Cloud Catalog Item",
+        compute="_compute_billbyte_is_catalog_item",
+        store=True,
+        index=True,
+        help="Cloud offers and bundles: their visibility to customers is checked on "
+        "quotations and in the portal.",
+    )
+
+    # Bundles
+    billbyte_is_bundle = fields.Boolean(
+        string="Cloud Bundle",
+        help="Sells several offers as one catalog item; a quotation gets its parts.",
+    )
+    billbyte_bundle_line_ids = fields.One2many(
+        "billbyte.bundle.line", "bundle_tmpl_id", string="Bundle Parts", copy=True
+    )
+    billbyte_bundle_pricing = fields.Selection(
+        [("sum", "Sum of Parts"), ("own", "Own Price")],
+        string="Bundle Price",
+        default="sum",
+        required=True,
+        help="Sum of Parts: the customer pays the price of each part on their pricelist. "
+        "Own Price: the bundle's price on their pricelist (its sales price unless a "
+        "pricelist rule says otherwise).",
+    )
+    billbyte_bundle_list_price = fields.Float(
+        string="Bundle List Price",
+        compute="_compute_billbyte_bundle_list_price",
+        digits="Product Price",
+        help="The bundle's price without a pricelist.",
+    )
+
+    # Visibility
+    billbyte_published = fields.Boolean(
+        string="Published",
+        copy=False,
+        tracking=True,
+        help="Only published catalog items are offered to customers: in the portal and on quotations.",
+    )
+    billbyte_visibility = fields.Selection(
+        [
+            ("everyone", "Everyone"),
+            ("segments", "Customer Segments"),
+            ("customers", "Named Customers"),
+        ],
+        string="Visible To",
+        default="everyone",
+        required=True,
+        tracking=True,
+    )
+    billbyte_segment_ids = fields.Many2many(
+        "res.partner.category",
+        "billbyte_product_segment_rel",
+        "product_tmpl_id",
+        "category_id",
+        string="Customer Segments",
+        help="Customers with one of these tags (or a sub-tag) see this item.",
+    )
+    billbyte_partner_ids = fields.Many2many(
+        "res.partner",
+        "billbyte_product_partner_rel",
+        "product_tmpl_id",
+        "partner_id",
+        string="Named Customers",
+        help="These customers (and the contacts of these companies) see this item.",
+    )
+
+    # Prices
+    billbyte_price_history_ids = fields.One2many(
+        "billbyte.price.history", "product_tmpl_id", string="Price History"
+    )
+    billbyte_price_history_count = fields.Integer(compute="_compute_billbyte_price_history_count")
+    billbyte_strategy_pricelist_id = fields.Many2one(
+        "product.pricelist",
+        string="Priced by Strategy",
+        compute="_compute_billbyte_strategy_pricelist_id",
+        search="_search_billbyte_strategy_pricelist_id",
+        help="Search catalog items a pricing strategy prices: a cost-plus strategy "
+        "prices items with a vendor cost, a fixed one those its rules cover.",
+    )
+
+    @api.depends("billbyte_vendor_id", "billbyte_offer_type", "billbyte_is_bundle")
+    def _compute_billbyte_is_catalog_item(self):
+        for template in self:
+            template.billbyte_is_catalog_item = bool(
+                template.billbyte_vendor_id
+                or template.billbyte_offer_type
+                or template.billbyte_is_bundle
+            )
+
+    @api.depends(
+        "billbyte_is_bundle",
+        "billbyte_bundle_pricing",
+        "list_price",
+        "billbyte_bundle_line_ids.quantity",
+        "billbyte_bundle_line_ids.product_id.lst_price",
+    )
+    def _compute_billbyte_bundle_list_price(self):
+        for template in self:
+            if template.billbyte_is_bundle and template.billbyte_bundle_pricing == "sum":
+                template.billbyte_bundle_list_price = sum(
+                    line.quantity * line.product_id.lst_price
+                    for line in template.billbyte_bundle_line_ids
+                )
+            else:
+                template.billbyte_bundle_list_price = template.list_price
+
+    def _compute_billbyte_price_history_count(self):
+        groups = self.env["billbyte.price.history"]._read_group(
+            [("product_tmpl_id", "in", self.ids)], ["product_tmpl_id"], ["__count"]
+        )
+        counts = {template.id: count for template, count in groups}
+        for template in self:
+            template.billbyte_price_history_count = counts.get(template.id, 0)
+
+    def _compute_billbyte_strategy_pricelist_id(self):
+        self.billbyte_strategy_pricelist_id = False
+
+    def _search_billbyte_strategy_pricelist_id(self, operator, value):
+        if operator not in ("=", "in", "ilike"):
+            raise ValidationError(self.env._("Unsupported search on the pricing strategy."))
+        Pricelist = self.env["product.pricelist"]
+        if isinstance(value, str):
+            pricelists = Pricelist.search([("name", "ilike", value)])
+        else:
+            ids = value if isinstance(value, list | tuple) else [value]
+            pricelists = Pricelist.browse([pid for pid in ids if pid])
+        domains = []
+        for pricelist in pricelists:
+            if pricelist.billbyte_strategy == "cost_plus":
+                domains.append([("billbyte_vendor_currency_id", "!=", False)])
+                continue
+            items = pricelist.item_ids
+            if any(item.applied_on == "3_global" for item in items):
+                domains.append([])
+                continue
+            domains.append(
+                [
+                    "|",
+                    "|",
+                    ("id", "in", (items.product_tmpl_id | items.product_id.product_tmpl_id).ids),
+                    ("categ_id", "child_of", items.categ_id.ids),
+                    ("id", "=", 0),
+                ]
+            )
+        return expression.OR(domains) if domains else expression.FALSE_DOMAIN
+
+    # ------------------------------------------------------------------
+    # Constraints
+    # ------------------------------------------------------------------
+
+    @api.constrains("billbyte_is_bundle")
+    def _check_billbyte_bundle(self):
+        for template in self.filtered(lambda t: not t.billbyte_is_bundle):
+            if template.billbyte_bundle_line_ids:
+                raise ValidationError(
+                    self.env._(
+                        "%(product)s has bundle parts but is not a bundle.",
+                        product=template.display_name,
+                    )
+                )
+        used_in = self.env["billbyte.bundle.line"].search(
+            [("product_id.product_tmpl_id", "in", self.filtered("billbyte_is_bundle").ids)],
+            limit=1,
+        )
+        if used_in:
+            raise ValidationError(
+                self.env._(
+                    "%(product)s is a part of bundle %(bundle)s and cannot become a bundle itself.",
+                    product=used_in.product_id.display_name,
+                    bundle=used_in.bundle_tmpl_id.display_name,
+                )
+            )
+
+    @api.constrains("billbyte_vendor_id", "billbyte_sku_id", "billbyte_term", "company_id")
+    def _check_billbyte_sku_unique(self):
+        templates = self.filtered(lambda t: t.billbyte_vendor_id and t.billbyte_sku_id)
+        if not templates:
+            return
+        others = (
+            self.with_context(active_test=False)
+            .sudo()
+            .search(
+                [
+                    ("billbyte_vendor_id", "in", templates.billbyte_vendor_id.ids),
+                    ("billbyte_sku_id", "in", templates.mapped("billbyte_sku_id")),
+                ]
+            )
+        )
+        for template in templates:
+            for other in others:
+                if (
+                    other.id != template.id
+                    and other.billbyte_vendor_id == template.billbyte_vendor_id
+                    and other.billbyte_sku_id == template.billbyte_sku_id
+                    and (other.billbyte_term or False) == (template.billbyte_term or False)
+                    and other.company_id == template.company_id
+                ):
+                    raise ValidationError(
+                        self.env._(
+                            "Vendor SKU %(sku)s of %(vendor)s is already in the catalog as "
+                            "%(other)s.",
+                            sku=template.billbyte_sku_id,
+                            vendor=template.billbyte_vendor_id.display_name,
+                            other=other.display_name,
+                        )
+                    )
+
+    # ------------------------------------------------------------------
+    # Vendor cost and its history
+    # ------------------------------------------------------------------
+
+    def _billbyte_cost_currency(self):
+        """The currency the vendor cost is in, or an empty record if there is no vendor cost."""
+        self.ensure_one()
+        return self.billbyte_vendor_currency_id or (
+            self.billbyte_vendor_cost and self.billbyte_vendor_id.currency_id
+        ) or self.env["res.currency"]
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        templates = super().create(vals_list)
+        priced = templates.filtered(lambda t: t.billbyte_vendor_cost or t.billbyte_vendor_currency_id)
+        if priced:
+            priced._billbyte_log_price_changes({t.id: (0.0, False) for t in priced}, initial=True)
+        return templates
+
+    def write(self, vals):
+        watched = "billbyte_vendor_cost" in vals or "billbyte_vendor_currency_id" in vals
+        before = (
+            {t.id: (t.billbyte_vendor_cost, t.billbyte_vendor_currency_id.id) for t in self}
+            if watched
+            else {}
+        )
+        result = super().write(vals)
+        if watched:
+            self._billbyte_log_price_changes(before)
+        return result
+
+    def _billbyte_log_price_changes(self, before, initial=False):
+        """One price history entry per template whose vendor cost changed.
+
+        The source and import run come from the context keys billbyte_price_source
+        and billbyte_price_import_id (a manual edit otherwise)."""
+        digits = self.env["decimal.precision"].precision_get("Cloud Vendor Price")
+        source = self.env.context.get("billbyte_price_source") or "manual"
+        import_id = self.env.context.get("billbyte_price_import_id") or False
+        vals_list = []
+        for template in self:
+            old_cost, old_currency_id = before.get(template.id, (0.0, False))
+            new_currency_id = template.billbyte_vendor_currency_id.id
+            if (
+                not initial
+                and not float_compare(old_cost, template.billbyte_vendor_cost, precision_digits=digits)
+                and old_currency_id == new_currency_id
+            ):
+                continue
+            vals_list.append(
+                {
+                    "product_tmpl_id": template.id,
+                    "old_cost": old_cost,
+                    "new_cost": template.billbyte_vendor_cost,
+                    "old_currency_id": old_currency_id,
+                    "currency_id": new_currency_id or template._billbyte_cost_currency().id,
+                    "source": source,
+                    "import_id": import_id,
+                    "initial": initial,
+                    "user_id": self.env.uid,
+                }
+            )
+        if vals_list:
+            # The history is an audit trail: whoever may change a cost leaves a trace.
+            self.env["billbyte.price.history"].sudo().create(vals_list)
+
+    # ------------------------------------------------------------------
+    # Visibility
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _billbyte_audience_domain(self, partner):
+        """Published catalog items whose audience includes partner (bundle parts not checked)."""
+        partners = partner | partner.commercial_partner_id
+        segments = self.env["res.partner.category"]
+        if partners.category_id:
+            segments = segments.search([("id", "parent_of", partners.category_id.ids)])
+        return [
+            ("billbyte_published", "=", True),
+            "|",
+            "|",
+            ("billbyte_visibility", "=", "everyone"),
+            "&",
+            ("billbyte_visibility", "=", "segments"),
+            ("billbyte_segment_ids", "in", segments.ids),
+            "&",
+            ("billbyte_visibility", "=", "customers"),
+            ("billbyte_partner_ids", "in", partners.ids),
+        ]
+
+    @api.model
+    def _billbyte_visible_domain(self, partner):
+        """Domain of the catalog items partner may see and buy: published, their
+        audience includes partner, and for a bundle, every part is visible too."""
+        audience = self._billbyte_audience_domain(partner)
+        bundles = self.sudo().search(
+            expression.AND([audience, [("billbyte_is_bundle", "=", True)]])
+        )
+        hidden_bundles = bundles - bundles._billbyte_filter_visible(partner)
+        return expression.AND(
+            [
+                [("billbyte_is_catalog_item", "=", True)],
+                audience,
+                [("id", "not in", hidden_bundles.ids)],
+            ]
+        )
+
+    def _billbyte_filter_visible(self, partner):
+        """The templates of self that partner may see: catalog items visible to them,
+        and every product that is not a catalog item."""
+        return self.filtered(lambda template: not template._billbyte_hidden_reason(partner))
+
+    def _billbyte_hidden_reason(self, partner):
+        """Why partner may not see this catalog item, or False if they may."""
+        self.ensure_one()
+        if not self.billbyte_is_catalog_item:
+            return False
+        template = self.sudo()
+        if not template.billbyte_published:
+            return self.env._("it is not published")
+        if not template.filtered_domain(self._billbyte_audience_domain(partner)):
+            if template.billbyte_visibility == "segments":
+                return self.env._(
+                    "it is offered to the customer segments %(segments)s only",
+                    segments=", ".join(template.billbyte_segment_ids.mapped("name")),
+                )
+            return self.env._("it is offered to named customers only")
+        if template.billbyte_is_bundle:
+            for part in template.billbyte_bundle_line_ids.product_id.product_tmpl_id:
+                if part._billbyte_hidden_reason(partner):
+                    return self.env._(
+                        "its part %(part)s is not offered to this customer",
+                        part=part.display_name,
+                    )
+        return False
+
+    def _billbyte_check_offered_to(self, partner):
+        for template in self:
+            reason = template._billbyte_hidden_reason(partner)
+            if reason:
+                raise ValidationError(
+                    self.env._(
+                        "%(product)s is not available to customer %(customer)s: %(reason)s.",
+                        product=template.display_name,
+                        customer=partner.display_name,
+                        reason=reason,
+                    )
+                )
+
+    def _billbyte_check_can_publish(self):
+        user = self.env.user
+        if not (
+            user.has_group("billbyte_catalog.group_billbyte_user")
+            or user.has_group("sales_team.group_sale_salesman")
+        ):
+            raise AccessError(self.env._("Only sales staff may publish catalog items."))
+        self.check_access("read")
+
+    def action_billbyte_publish(self):
+        self._billbyte_check_can_publish()
+        # Sales staff may publish without the right to edit products.
+        self.sudo().write({"billbyte_published": True})
+        return True
+
+    def action_billbyte_unpublish(self):
+        self._billbyte_check_can_publish()
+        self.sudo().write({"billbyte_published": False})
+        return True
+
+    # ------------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------------
+
+    def action_billbyte_price_history(self):
+        self.ensure_one()
+        action = self.env["ir.actions.actions"]._for_xml_id(
+            "billbyte_catalog.action_billbyte_price_history"
+        )
+        action["domain"] = [("product_tmpl_id", "=", self.id)]
+        action["context"] = {"default_product_tmpl_id": self.id}
+        return action
+
+    def action_billbyte_price_simulator(self):
+        self.ensure_one()
+        simulator = self.env["billbyte.price.simulator"].create({"product_tmpl_id": self.id})
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Price Simulator"),
+            "res_model": "billbyte.price.simulator",
+            "res_id": simulator.id,
+            "view_mode": "form",
+            "target": "new",
+        }

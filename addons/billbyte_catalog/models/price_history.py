@@ -1,0 +1,59 @@
+# Copyright 2026 BillByte
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from odoo import api, fields, models
+
+PRICE_SOURCES = [
+    ("manual", "Manual Change"),
+    ("file", "Price File"),
+    ("aws_api", "AWS Price List API"),
+    ("sync", "Scheduled Sync"),
+]
+
+
+class BillbytePriceHistory(models.Model):
+    """A change of a catalog product's vendor cost: when, from what, to what, and why."""
+
+    _name = "billbyte.price.history"
+    _description = "Cloud Vendor Price History"
+    _order = "date desc, id desc"
+    _rec_name = "product_tmpl_id"
+
+    product_tmpl_id = fields.Many2one(
+        "product.template",
+        string="Product",
+        required=True,
+        ondelete="cascade",
+        index=True,
+    )
+    vendor_id = fields.Many2one(
+        related="product_tmpl_id.billbyte_vendor_id", store=True, string="Vendor"
+    )
+    sku_id = fields.Char(related="product_tmpl_id.billbyte_sku_id", string="Vendor SKU")
+    date = fields.Datetime(required=True, default=fields.Datetime.now, index=True)
+    old_cost = fields.Float(string="Old Cost", digits="Cloud Vendor Price")
+    new_cost = fields.Float(string="New Cost", digits="Cloud Vendor Price")
+    old_currency_id = fields.Many2one("res.currency", string="Old Currency")
+    currency_id = fields.Many2one("res.currency", string="Currency")
+    change_percent = fields.Float(
+        string="Change (%)",
+        compute="_compute_change_percent",
+        store=True,
+        digits=(16, 2),
+        aggregator="avg",
+    )
+    initial = fields.Boolean(
+        string="First Price", help="The cost the product had when it entered the catalog."
+    )
+    source = fields.Selection(PRICE_SOURCES, required=True, default="manual")
+    import_id = fields.Many2one("billbyte.price.import", string="Import", ondelete="set null")
+    user_id = fields.Many2one("res.users", string="Changed By", default=lambda self: self.env.user)
+    company_id = fields.Many2one(related="product_tmpl_id.company_id", store=True, index=True)
+
+    @api.depends("old_cost", "new_cost", "initial", "old_currency_id", "currency_id")
+    def _compute_change_percent(self):
+        for entry in self:
+            same_currency = not entry.old_currency_id or entry.old_currency_id == entry.currency_id
+            if entry.initial or not entry.old_cost or not same_currency:
+                entry.change_percent = 0.0
+            else:
+                entry.change_percent = (entry.new_cost - entry.old_cost) / entry.old_cost * 100.0

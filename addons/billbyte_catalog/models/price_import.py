@@ -1,0 +1,326 @@
+# Copyright 2026 BillByte
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import logging
+from decimal import Decimal, InvalidOperation
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import float_compare
+
+from . import price_list_formats
+from .price_history import PRICE_SOURCES
+
+_logger = logging.getLogger(__name__)
+
+try:
+    import boto3
+    from botocore.config import Config as BotoConfig
+    from botocore.exceptions import BotoCoreError, ClientError
+except ImportError:  # pragma: no cover - boto3 is an external dependency of the module
+    boto3 = None
+    BotoConfig = None
+    BotoCoreError = ClientError = Exception
+
+UOM_XMLIDS = {"hour": "uom.product_uom_hour", "day": "uom.product_uom_day", "unit": "uom.product_uom_unit"}
+
+
+class BillbytePriceImport(models.Model):
+    """One import of vendor prices into the catalog (a file or an API pull) and its outcome."""
+
+    _name = "billbyte.price.import"
+    _description = "Cloud Vendor Price Import"
+    _order = "date desc, id desc"
+
+    name = fields.Char(compute="_compute_name", store=True)
+    vendor_id = fields.Many2one("billbyte.cloud.vendor", string="Vendor", required=True, index=True)
+    source = fields.Selection(
+        PRICE_SOURCES, required=True, help="Where the prices came from."
+    )
+    file_format = fields.Selection(
+        [*price_list_formats.FILE_FORMATS, ("aws_api", "AWS Price List Query API")],
+        string="Format",
+        required=True,
+    )
+    file_name = fields.Char(string="File / Service")
+    date = fields.Datetime(required=True, default=fields.Datetime.now, readonly=True)
+    user_id = fields.Many2one("res.users", default=lambda self: self.env.user, readonly=True)
+    company_id = fields.Many2one(
+        "res.company", required=True, default=lambda self: self.env.company, index=True
+    )
+    state = fields.Selection(
+        [("done", "Done"), ("failed", "Failed")], required=True, default="done", readonly=True
+    )
+    message = fields.Text(readonly=True, help="Why the import failed.")
+    line_count = fields.Integer(string="Lines Read", readonly=True)
+    created_count = fields.Integer(string="Products Created", readonly=True)
+    updated_count = fields.Integer(string="Prices Changed", readonly=True)
+    unchanged_count = fields.Integer(string="Unchanged", readonly=True)
+    skipped_count = fields.Integer(
+        string="Skipped",
+        readonly=True,
+        help="Lines the catalog does not sell: other terms, segments, markets, price "
+        "types, higher tiers, reserved terms.",
+    )
+    rejected_count = fields.Integer(string="Rejected", readonly=True)
+    rejection_ids = fields.One2many(
+        "billbyte.price.import.rejection", "import_id", string="Rejected Lines", readonly=True
+    )
+    history_ids = fields.One2many(
+        "billbyte.price.history", "import_id", string="Price Changes", readonly=True
+    )
+
+    @api.depends("vendor_id", "file_name", "date")
+    def _compute_name(self):
+        for run in self:
+            run.name = " – ".join(
+                part
+                for part in (
+                    run.vendor_id.display_name,
+                    run.file_name,
+                    run.date and fields.Datetime.to_string(run.date),
+                )
+                if part
+            )
+
+    # ------------------------------------------------------------------
+    # Entry points
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _billbyte_import_file(self, vendor, file_format, content, file_name=None, **options):
+        """Import a price-list file. A file that cannot be read raises one UserError
+        and nothing lands; otherwise valid lines update the catalog and the rest are
+        kept as rejected lines of the returned run."""
+        reader = price_list_formats.READERS.get(file_format)
+        if not reader:
+            raise UserError(self.env._("Unknown price file format %s.", file_format))
+        if not content:
+            raise UserError(self.env._("The price file is empty."))
+        offers, skipped = reader(self.env, content, **options)
+        run = self.create(
+            {
+                "vendor_id": vendor.id,
+                "source": "file",
+                "file_format": file_format,
+                "file_name": file_name,
+            }
+        )
+        run._billbyte_apply_offers(offers, skipped)
+        return run
+
+    @api.model
+    def _billbyte_import_aws_api(self, vendor, service_code, source="aws_api", raise_on_error=False):
+        """Pull one service's prices through the AWS Price List Query API (GetProducts).
+
+        All pages are read before anything is written: a failed pull leaves the
+        catalog as it was, raising (raise_on_error) or recording a failed run."""
+        run_vals = {
+            "vendor_id": vendor.id,
+            "source": source,
+            "file_format": "aws_api",
+            "file_name": service_code,
+        }
+        try:
+            offers, skipped = self._billbyte_fetch_aws_offers(vendor, service_code)
+        except UserError as error:
+            if raise_on_error:
+                raise
+            _logger.warning("AWS price pull of %s failed: %s", service_code, error)
+            return self.create(dict(run_vals, state="failed", message=str(error)))
+        run = self.create(run_vals)
+        run._billbyte_apply_offers(offers, skipped)
+        return run
+
+    @api.model
+    def _billbyte_aws_pricing_client(self, vendor):
+        if boto3 is None:
+            raise UserError(self.env._("The Python library boto3 is not installed."))
+        credentials = vendor.sudo()
+        session = boto3.session.Session(
+            aws_access_key_id=credentials.aws_access_key_id or None,
+            aws_secret_access_key=credentials.aws_secret_access_key or None,
+            region_name=vendor.aws_pricing_api_region or "us-east-1",
+        )
+        return session.client(
+            "pricing",
+            endpoint_url=vendor.aws_pricing_endpoint_url or None,
+            config=BotoConfig(connect_timeout=10, read_timeout=60, retries={"max_attempts": 3}),
+        )
+
+    @api.model
+    def _billbyte_fetch_aws_offers(self, vendor, service_code):
+        client = self._billbyte_aws_pricing_client(vendor)
+        params = {"ServiceCode": service_code, "FormatVersion": "aws_v1"}
+        if vendor.aws_pricing_region_code:
+            params["Filters"] = [
+                {"Type": "TERM_MATCH", "Field": "regionCode", "Value": vendor.aws_pricing_region_code}
+            ]
+        currency_code = vendor.currency_id.name or "USD"
+        offers, skipped, line = [], 0, 0
+        try:
+            pages = client.get_paginator("get_products").paginate(
+                **params, PaginationConfig={"PageSize": 100}
+            )
+            for page in pages:
+                for item in page.get("PriceList") or []:
+                    line += 1
+                    offer = price_list_formats.aws_api_offer(self.env, line, item, currency_code)
+                    if offer is None:
+                        skipped += 1
+                    else:
+                        offers.append(offer)
+        except (BotoCoreError, ClientError) as error:
+            raise UserError(
+                self.env._(
+                    "The AWS Price List API refused or failed the request for %(service)s: %(error)s",
+                    service=service_code,
+                    error=error,
+                )
+            ) from error
+        return offers, skipped
+
+    # ------------------------------------------------------------------
+    # Applying offers to the catalog
+    # ------------------------------------------------------------------
+
+    def _billbyte_check_offers(self, offers):
+        """Split offers into valid ones by catalog key and rejections (line, sku, reason)."""
+        currencies = {
+            currency.name.upper(): currency
+            for currency in self.env["res.currency"].with_context(active_test=False).search([])
+        }
+        valid, rejections, first_line = {}, [], {}
+        for offer in offers:
+            key = (offer.get("sku"), offer.get("term") or False)
+            reason = offer.get("error")
+            price = None
+            if not reason and offer.get("missing"):
+                reason = self.env._("missing %(columns)s", columns=", ".join(offer["missing"]))
+            if not reason:
+                try:
+                    price = Decimal(offer["price"])
+                except InvalidOperation:
+                    pass
+                if price is None or not price.is_finite():
+                    reason = self.env._("price %(price)r is not a number", price=offer["price"])
+                elif price < 0:
+                    reason = self.env._("negative price %(price)s", price=offer["price"])
+                elif offer["currency"].upper() not in currencies:
+                    reason = self.env._("unknown currency %(currency)r", currency=offer["currency"])
+                elif key in first_line:
+                    reason = self.env._(
+                        "duplicate SKU %(sku)s: already on line %(line)s",
+                        sku=offer["sku"],
+                        line=first_line[key],
+                    )
+            if reason:
+                rejections.append(
+                    {
+                        "import_id": self.id,
+                        "line_number": offer["line"],
+                        "sku": offer.get("sku") or False,
+                        "reason": reason,
+                    }
+                )
+                continue
+            first_line[key] = offer["line"]
+            valid[key] = dict(
+                offer, cost=price, currency_id=currencies[offer["currency"].upper()].id
+            )
+        return valid, rejections
+
+    def _billbyte_apply_offers(self, offers, skipped=0):
+        """Create or update catalog products by (vendor, SKU, term): one batched
+        create for new products, a write only where the vendor's price changed."""
+        self.ensure_one()
+        vendor = self.vendor_id
+        valid, rejections = self._billbyte_check_offers(offers)
+        Template = (
+            self.env["product.template"]
+            .with_context(
+                active_test=False,
+                billbyte_price_source=self.source,
+                billbyte_price_import_id=self.id,
+                tracking_disable=True,
+            )
+        )
+        existing = Template.search(
+            [
+                ("billbyte_vendor_id", "=", vendor.id),
+                ("billbyte_sku_id", "in", list({sku for sku, _term in valid})),
+                ("company_id", "in", [False, self.company_id.id]),
+            ]
+        )
+        by_key = {}
+        for template in existing:
+            # A company's own product wins over a shared one with the same SKU.
+            key = (template.billbyte_sku_id, template.billbyte_term or False)
+            if key not in by_key or template.company_id:
+                by_key[key] = template
+        digits = self.env["decimal.precision"].precision_get("Cloud Vendor Price")
+        to_create, updated, unchanged = [], 0, 0
+        for key, offer in valid.items():
+            template = by_key.get(key)
+            if not template:
+                to_create.append(self._billbyte_new_product_vals(offer))
+                continue
+            vals = {}
+            if (
+                float_compare(template.billbyte_vendor_cost, float(offer["cost"]), precision_digits=digits)
+                or template.billbyte_vendor_currency_id.id != offer["currency_id"]
+            ):
+                vals["billbyte_vendor_cost"] = float(offer["cost"])
+                vals["billbyte_vendor_currency_id"] = offer["currency_id"]
+            if offer["vendor_unit"] and template.billbyte_vendor_unit != offer["vendor_unit"]:
+                vals["billbyte_vendor_unit"] = offer["vendor_unit"]
+            if not template.billbyte_service_name and offer["service_name"]:
+                vals["billbyte_service_name"] = offer["service_name"]
+            if vals:
+                template.write(vals)
+            if "billbyte_vendor_cost" in vals:
+                updated += 1
+            else:
+                unchanged += 1
+        if to_create:
+            Template.create(to_create)
+        if rejections:
+            self.env["billbyte.price.import.rejection"].create(rejections)
+        self.write(
+            {
+                "line_count": len(offers) + skipped,
+                "created_count": len(to_create),
+                "updated_count": updated,
+                "unchanged_count": unchanged,
+                "skipped_count": skipped,
+                "rejected_count": len(rejections),
+            }
+        )
+
+    def _billbyte_new_product_vals(self, offer):
+        uom = self.env.ref(UOM_XMLIDS[offer["uom_kind"]])
+        return {
+            "name": offer["name"] or offer["sku"],
+            "type": "service",
+            "sale_ok": True,
+            "purchase_ok": False,
+            "list_price": 0.0,
+            "uom_id": uom.id,
+            "uom_po_id": uom.id,
+            "company_id": self.vendor_id.company_id.id,
+            "billbyte_vendor_id": self.vendor_id.id,
+            "billbyte_offer_type": offer["offer_type"],
+            "billbyte_service_name": offer["service_name"],
+            "billbyte_sku_id": offer["sku"],
+            "billbyte_term": offer["term"] or False,
+            "billbyte_vendor_unit": offer["vendor_unit"],
+            "billbyte_vendor_cost": float(offer["cost"]),
+            "billbyte_vendor_currency_id": offer["currency_id"],
+        }
+
+    def action_view_products(self):
+        self.ensure_one()
+        action = self.env["ir.actions.actions"]._for_xml_id(
+            "billbyte_catalog.action_billbyte_catalog_products"
+        )
+        action["domain"] = [("billbyte_price_history_ids.import_id", "=", self.id)]
+        return action

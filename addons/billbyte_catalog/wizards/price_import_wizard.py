@@ -1,0 +1,85 @@
+# Copyright 2026 BillByte
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import base64
+
+from odoo import api, fields, models
+
+from ..models.price_list_formats import FILE_FORMATS
+
+FORMAT_VENDOR_CODES = {"ms_license": "microsoft", "azure_meter": "microsoft", "aws_bulk": "aws"}
+
+
+class BillbytePriceImportWizard(models.TransientModel):
+    """Upload a vendor price list, or pull AWS prices, into the catalog."""
+
+    _name = "billbyte.price.import.wizard"
+    _description = "Import Cloud Vendor Prices"
+
+    mode = fields.Selection(
+        [("file", "Price List File"), ("aws_api", "AWS Price List Query API")],
+        required=True,
+        default="file",
+    )
+    file_format = fields.Selection(FILE_FORMATS, string="Format", default="ms_license")
+    vendor_id = fields.Many2one(
+        "billbyte.cloud.vendor",
+        string="Vendor",
+        compute="_compute_vendor_id",
+        store=True,
+        readonly=False,
+        required=True,
+    )
+    company_id = fields.Many2one("res.company", required=True, default=lambda self: self.env.company)
+    file = fields.Binary(string="Price List")
+    file_name = fields.Char()
+    segment = fields.Char(
+        default="Commercial",
+        help="Microsoft license price list: import the prices of this segment only "
+        "(Commercial, Education, Charity…). Empty: every segment.",
+    )
+    market = fields.Char(
+        help="Microsoft license price list: import the prices of this market only, e.g. DE. "
+        "Empty: every market in the file.",
+    )
+    aws_service_code = fields.Char(
+        string="AWS Service Code",
+        help="e.g. AmazonEC2. Empty: every service code set on the vendor.",
+    )
+
+    @api.depends("mode", "file_format")
+    def _compute_vendor_id(self):
+        Vendor = self.env["billbyte.cloud.vendor"]
+        for wizard in self:
+            code = "aws" if wizard.mode == "aws_api" else FORMAT_VENDOR_CODES.get(wizard.file_format)
+            vendor = Vendor.search([("code", "=", code)], limit=1) if code else Vendor
+            wizard.vendor_id = vendor or wizard.vendor_id
+
+    def action_import(self):
+        self.ensure_one()
+        Import = self.env["billbyte.price.import"].with_company(self.company_id)
+        if self.mode == "aws_api":
+            if self.aws_service_code:
+                runs = Import._billbyte_import_aws_api(
+                    self.vendor_id, self.aws_service_code.strip(), raise_on_error=True
+                )
+            else:
+                runs = self.vendor_id._billbyte_sync_prices(source="aws_api", raise_on_error=True)
+        else:
+            options = {}
+            if self.file_format == "ms_license":
+                options = {"segment": self.segment or "", "market": self.market or ""}
+            runs = Import._billbyte_import_file(
+                self.vendor_id,
+                self.file_format,
+                base64.b64decode(self.file or b""),
+                file_name=self.file_name,
+                **options,
+            )
+        action = self.env["ir.actions.actions"]._for_xml_id(
+            "billbyte_catalog.action_billbyte_price_import"
+        )
+        if len(runs) == 1:
+            action.update({"res_id": runs.id, "view_mode": "form", "views": [(False, "form")]})
+        else:
+            action["domain"] = [("id", "in", runs.ids)]
+        return action
