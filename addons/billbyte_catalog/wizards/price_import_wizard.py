@@ -26,6 +26,7 @@ class BillbytePriceImportWizard(models.TransientModel):
         string="Vendor",
         compute="_compute_vendor_id",
         store=True,
+        precompute=True,
         readonly=False,
         required=True,
     )
