@@ -6,3 +6,5 @@ from . import usage_record
 from . import account_analytic_line
 from . import usage_pipeline
 from . import res_partner
+from . import product_product
+from . import product_pricelist

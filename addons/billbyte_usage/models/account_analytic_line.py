@@ -4,6 +4,8 @@ from collections import defaultdict
 
 from odoo import api, fields, models
 
+from ..fields import FactMany2one
+
 
 class AccountAnalyticLine(models.Model):
     """Rated cloud usage: one line per cloud account x product x day."""
@@ -14,9 +16,7 @@ class AccountAnalyticLine(models.Model):
         "billbyte.cloud.account", string="Cloud Account", index="btree_not_null", readonly=True
     )
     billbyte_service_name = fields.Char(string="Cloud Service", readonly=True)
-    billbyte_currency_id = fields.Many2one(
-        "res.currency", string="Customer Currency", readonly=True
-    )
+    billbyte_currency_id = FactMany2one("res.currency", string="Customer Currency", readonly=True)
     billbyte_price = fields.Monetary(
         string="Customer Amount",
         currency_field="billbyte_currency_id",

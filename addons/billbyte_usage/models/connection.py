@@ -1,6 +1,7 @@
 # Copyright 2026 BillByte
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-from odoo import fields, models
+from odoo import api, fields, models
+from odoo.exceptions import UserError
 
 
 class BillbyteConnection(models.Model):
@@ -52,3 +53,17 @@ class BillbyteConnection(models.Model):
         )
         action["context"] = {"default_connection_id": self.id}
         return action
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_with_usage(self):
+        """Usage records keep a plain reference (no foreign key): refuse to orphan them."""
+        if (
+            self.env["billbyte.usage.record"]
+            .sudo()
+            .search_count([("connection_id", "in", self.ids)], limit=1)
+        ):
+            raise UserError(
+                self.env._(
+                    "A vendor connection with imported usage cannot be deleted: imported cloud usage refers to it."
+                )
+            )

@@ -204,3 +204,17 @@ class BillbyteImportRun(models.Model):
         )
         action["domain"] = [("run_id", "=", self.id), ("state", "=", "unmatched")]
         return action
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_with_usage(self):
+        """Usage records keep a plain reference (no foreign key): refuse to orphan them."""
+        if (
+            self.env["billbyte.usage.record"]
+            .sudo()
+            .search_count([("run_id", "in", self.ids)], limit=1)
+        ):
+            raise UserError(
+                self.env._(
+                    "An import run with usage records cannot be deleted: imported cloud usage refers to it."
+                )
+            )

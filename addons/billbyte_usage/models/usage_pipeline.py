@@ -210,6 +210,10 @@ class BillbyteUsagePipeline(models.AbstractModel):
             ) from None
         cr.execute("SELECT count(*) FROM bb_stage")
         rows_read = cr.fetchone()[0]
+        # Set-based steps want hash joins and aggregates held in memory; temporary
+        # tables have no statistics until analysed.
+        cr.execute("SET LOCAL work_mem = '256MB'")
+        cr.execute("ANALYZE bb_stage")
         if not rows_read:
             raise UserError(self.env._("The file has column names but no usage rows."))
 
@@ -373,6 +377,7 @@ class BillbyteUsagePipeline(models.AbstractModel):
               {" ".join(joins)}
         """
         cr.execute(sql, params)  # pylint: disable=sql-injection
+        cr.execute("ANALYZE bb_rows")
         # Identical lines within one source stay distinct records: number the repeats.
         cr.execute(
             """
@@ -600,16 +605,14 @@ class BillbyteUsagePipeline(models.AbstractModel):
                        (run_id, connection_id, vendor_id, company_id, cloud_account_id, product_id,
                         state, line_number, dedup_key, {", ".join(record_fields)},
                         billing_currency_id, extra_data, charge_date, usage_date, corrected_period,
-                        pricelist_id, cost_company, currency_id, price, partner_id,
-                        create_uid, create_date, write_uid, write_date)
+                        pricelist_id, cost_company, currency_id, price, partner_id)
                 SELECT %(run)s, %(connection)s, %(vendor)s, %(company)s, r.cloud_account_id,
                        p.product_id,
                        CASE WHEN r.cloud_account_id IS NULL THEN 'unmatched' ELSE 'rated' END,
                        r.line_no, r.dedup_key, {", ".join("r." + f for f in record_fields)},
                        r.billing_currency_id, r.extra_data, r.charge_date, r.usage_date,
                        r.corrected_period, ba.pricelist_id, {cost_company},
-                       ba.account_currency_id, {price}, ca.partner_id,
-                       %(uid)s, now() at time zone 'UTC', %(uid)s, now() at time zone 'UTC'
+                       ba.account_currency_id, {price}, ca.partner_id
                   FROM bb_rows r
                   JOIN bb_products p ON p.service_name = r.service_name
                                     AND p.sku_id = COALESCE(r.sku_id, '')
@@ -636,6 +639,9 @@ class BillbyteUsagePipeline(models.AbstractModel):
             },
         )
         rows_imported, rows_unmatched, rows_late = cr.fetchone()
+        if rows_imported > 10000:
+            # Keep the planner's picture of the table true after a bulk load.
+            cr.execute("ANALYZE billbyte_usage_record")
         self._aggregate()
         return {
             "rows_imported": rows_imported,
@@ -664,44 +670,52 @@ class BillbyteUsagePipeline(models.AbstractModel):
             """
         )
         correction_label = self.env._("%(service)s (correction of %(period)s)")
+        cr.execute("ANALYZE bb_keys")
+        # Aggregate the records first (one hashed pass), then dress the few
+        # aggregated rows with accounts, products and currencies.
         cr.execute(
             f"""
+            WITH agg AS (
+                SELECT u.cloud_account_id, u.product_id, u.usage_date, u.corrected_period,
+                       u.currency_id, u.company_id, min(u.service_name) AS service_name,
+                       sum(u.cost_company) AS cost, sum(u.pricing_quantity) AS quantity,
+                       sum(u.price) AS price
+                  FROM billbyte_usage_record u
+                 WHERE u.cloud_account_id IS NOT NULL
+                   AND (u.cloud_account_id, u.product_id, u.usage_date, COALESCE(u.corrected_period, ''))
+                       IN (SELECT cloud_account_id, product_id, usage_date, COALESCE(corrected_period, '')
+                             FROM bb_keys)
+                 GROUP BY u.cloud_account_id, u.product_id, u.usage_date, u.corrected_period,
+                          u.currency_id, u.company_id
+            )
             INSERT INTO account_analytic_line
                    (name, date, amount, unit_amount, product_id, product_uom_id, partner_id,
                     company_id, currency_id, {plan_column}, billbyte_cloud_account_id,
                     billbyte_service_name, billbyte_currency_id, billbyte_price,
-                    billbyte_corrected_period, billbyte_billed, category, user_id,
+                    billbyte_corrected_period, billbyte_billed, category,
                     create_uid, create_date, write_uid, write_date)
-            SELECT CASE WHEN u.corrected_period IS NULL THEN min(u.service_name)
-                        ELSE replace(replace(%(correction)s, '%%(service)s', min(u.service_name)),
-                                     '%%(period)s', u.corrected_period) END,
-                   u.usage_date,
-                   -round(sum(u.cost_company), company_currency.decimal_places),
-                   sum(u.pricing_quantity),
-                   u.product_id, pt.uom_id, ca.partner_id, u.company_id, company.currency_id,
-                   ca.analytic_account_id, u.cloud_account_id, min(u.service_name), u.currency_id,
+            SELECT CASE WHEN agg.corrected_period IS NULL THEN agg.service_name
+                        ELSE replace(replace(%(correction)s, '%%(service)s', agg.service_name),
+                                     '%%(period)s', agg.corrected_period) END,
+                   agg.usage_date,
+                   -round(agg.cost, company_currency.decimal_places),
+                   agg.quantity,
+                   agg.product_id, pt.uom_id, ca.partner_id, agg.company_id, company.currency_id,
+                   ca.analytic_account_id, agg.cloud_account_id, agg.service_name, agg.currency_id,
                    CASE WHEN COALESCE(pl.billbyte_rounding, 0) > 0
-                        THEN round(sum(u.price) / pl.billbyte_rounding::numeric)
+                        THEN round(agg.price / pl.billbyte_rounding::numeric)
                              * pl.billbyte_rounding::numeric
-                        ELSE round(sum(u.price), customer_currency.decimal_places) END,
-                   u.corrected_period, false, 'other', %(uid)s,
+                        ELSE round(agg.price, customer_currency.decimal_places) END,
+                   agg.corrected_period, false, 'other',
                    %(uid)s, now() at time zone 'UTC', %(uid)s, now() at time zone 'UTC'
-              FROM billbyte_usage_record u
-              JOIN (SELECT DISTINCT * FROM bb_keys) k
-                ON k.cloud_account_id = u.cloud_account_id AND k.product_id = u.product_id
-               AND k.usage_date = u.usage_date
-               AND COALESCE(k.corrected_period, '') = COALESCE(u.corrected_period, '')
-              JOIN billbyte_cloud_account ca ON ca.id = u.cloud_account_id
-              JOIN res_company company ON company.id = u.company_id
+              FROM agg
+              JOIN billbyte_cloud_account ca ON ca.id = agg.cloud_account_id
+              JOIN res_company company ON company.id = agg.company_id
               JOIN res_currency company_currency ON company_currency.id = company.currency_id
-              JOIN res_currency customer_currency ON customer_currency.id = u.currency_id
-              JOIN product_product pp ON pp.id = u.product_id
+              LEFT JOIN res_currency customer_currency ON customer_currency.id = agg.currency_id
+              JOIN product_product pp ON pp.id = agg.product_id
               JOIN product_template pt ON pt.id = pp.product_tmpl_id
-              LEFT JOIN product_pricelist pl ON pl.id = u.pricelist_id
-             GROUP BY u.cloud_account_id, u.product_id, u.usage_date, u.corrected_period,
-                      u.currency_id, u.company_id, company.currency_id, ca.partner_id,
-                      ca.analytic_account_id, pt.uom_id, pl.billbyte_rounding,
-                      company_currency.decimal_places, customer_currency.decimal_places
+              LEFT JOIN product_pricelist pl ON pl.id = ca.pricelist_id
             """,
             {"uid": self.env.uid, "correction": correction_label},
         )
@@ -725,8 +739,7 @@ class BillbyteUsagePipeline(models.AbstractModel):
                    corrected_period = CASE WHEN (%(billed_until)s::date IS NOT NULL
                                                  AND u.charge_date <= %(billed_until)s::date)
                                              OR u.charge_class = 'Correction'
-                                           THEN to_char(u.charge_date, 'YYYY-MM') END,
-                   write_uid = %(uid)s, write_date = now() at time zone 'UTC'
+                                           THEN to_char(u.charge_date, 'YYYY-MM') END
              WHERE u.id = ANY(%(ids)s) AND u.state = 'unmatched'
             """,
             {

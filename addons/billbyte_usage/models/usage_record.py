@@ -3,6 +3,8 @@
 from odoo import _, fields, models
 from odoo.exceptions import UserError
 
+from ..fields import FactMany2one
+
 
 class BillbyteUsageRecord(models.Model):
     """One vendor usage line, FOCUS-shaped, deduplicated and rated.
@@ -17,31 +19,30 @@ class BillbyteUsageRecord(models.Model):
     _order = "charge_period_start desc, id desc"
     _rec_name = "service_name"
     _check_company_auto = True
+    # Written only by the pipeline; the import run says who and when.
+    _log_access = False
 
-    run_id = fields.Many2one("billbyte.import.run", index=True, ondelete="set null", readonly=True)
-    connection_id = fields.Many2one("billbyte.connection", required=True, index=True, readonly=True)
-    vendor_id = fields.Many2one("billbyte.cloud.vendor", required=True, readonly=True)
-    company_id = fields.Many2one("res.company", required=True, index=True, readonly=True)
+    run_id = FactMany2one("billbyte.import.run", index=True, readonly=True)
+    connection_id = FactMany2one("billbyte.connection", required=True, readonly=True)
+    vendor_id = FactMany2one("billbyte.cloud.vendor", required=True, readonly=True)
+    company_id = FactMany2one("res.company", required=True, readonly=True)
     company_currency_id = fields.Many2one(related="company_id.currency_id")
     cloud_account_id = fields.Many2one(
-        "billbyte.cloud.account",
-        index=True,
-        readonly=True,
-        check_company=True,
+        "billbyte.cloud.account", readonly=True, check_company=True, ondelete="restrict"
     )
-    partner_id = fields.Many2one(
-        related="cloud_account_id.partner_id", store=True, string="Customer"
+    partner_id = FactMany2one(
+        "res.partner", related="cloud_account_id.partner_id", store=True, string="Customer"
     )
-    product_id = fields.Many2one("product.product", readonly=True, string="Catalog Product")
+    product_id = FactMany2one("product.product", readonly=True, string="Catalog Product")
     state = fields.Selection(
-        [("unmatched", "Unmatched"), ("rated", "Rated")], required=True, index=True, readonly=True
+        [("unmatched", "Unmatched"), ("rated", "Rated")], required=True, readonly=True
     )
     line_number = fields.Integer(readonly=True)
     dedup_key = fields.Char(required=True, readonly=True)
 
     # FOCUS columns
     billing_account_id = fields.Char(string="BillingAccountId", readonly=True)
-    sub_account_id = fields.Char(string="SubAccountId", required=True, index=True, readonly=True)
+    sub_account_id = fields.Char(string="SubAccountId", required=True, readonly=True)
     sub_account_name = fields.Char(string="SubAccountName", readonly=True)
     provider_name = fields.Char(string="ProviderName", readonly=True)
     publisher_name = fields.Char(string="PublisherName", readonly=True)
@@ -62,7 +63,7 @@ class BillbyteUsageRecord(models.Model):
     pricing_quantity = fields.Float(string="PricingQuantity", digits=(16, 6), readonly=True)
     pricing_unit = fields.Char(string="PricingUnit", readonly=True)
     billing_currency = fields.Char(string="BillingCurrency", required=True, readonly=True)
-    billing_currency_id = fields.Many2one("res.currency", required=True, readonly=True)
+    billing_currency_id = FactMany2one("res.currency", required=True, readonly=True)
     billed_cost = fields.Monetary(
         string="BilledCost", currency_field="billing_currency_id", readonly=True
     )
@@ -87,10 +88,9 @@ class BillbyteUsageRecord(models.Model):
     )
 
     # Rating
-    charge_date = fields.Date(required=True, index=True, readonly=True)
+    charge_date = fields.Date(required=True, readonly=True)
     usage_date = fields.Date(
         required=True,
-        index=True,
         readonly=True,
         help="Day the usage is billed under: the charge date, or for late rows and "
         "corrections of an invoiced period the first day of the next open period.",
@@ -98,14 +98,14 @@ class BillbyteUsageRecord(models.Model):
     corrected_period = fields.Char(
         readonly=True, help="For corrections and late rows: the month (YYYY-MM) they correct."
     )
-    pricelist_id = fields.Many2one("product.pricelist", string="Pricing Strategy", readonly=True)
+    pricelist_id = FactMany2one("product.pricelist", string="Pricing Strategy", readonly=True)
     cost_company = fields.Monetary(
         string="Cost",
         currency_field="company_currency_id",
         readonly=True,
         help="BilledCost converted to the company currency at the charge date.",
     )
-    currency_id = fields.Many2one("res.currency", string="Customer Currency", readonly=True)
+    currency_id = FactMany2one("res.currency", string="Customer Currency", readonly=True)
     price = fields.Monetary(
         string="Customer Amount",
         currency_field="currency_id",
@@ -126,6 +126,9 @@ class BillbyteUsageRecord(models.Model):
                 ON billbyte_usage_record (cloud_account_id, usage_date, product_id);
             CREATE INDEX IF NOT EXISTS billbyte_usage_record_scope_idx
                 ON billbyte_usage_record (connection_id, sub_account_id, charge_date);
+            CREATE INDEX IF NOT EXISTS billbyte_usage_record_unmatched_idx
+                ON billbyte_usage_record (company_id, vendor_id, sub_account_id)
+                WHERE state = 'unmatched';
             """
         )
         return res

@@ -1,0 +1,335 @@
+#!/usr/bin/env python3
+"""make bench-import: how fast a month of FOCUS usage goes in, against the floor.
+
+Generates a realistic FOCUS 1.2 CSV (2,000 cloud accounts, 60 services, 30 days,
+about 1 % credits), then on one fresh database measures:
+  - the floor: PostgreSQL COPY of the file into an unlogged table of the same columns;
+  - our full import (parse, dedup, insert, rate, aggregate into analytic lines);
+  - a second import of the same file (must add 0 rows);
+  - Odoo's own CSV import (base_import) of 20,000 rows into analytic lines, the naive way;
+and prints the figures, ending with one machine-readable line.
+"""
+
+import argparse
+import csv
+import io
+import os
+import random
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import billbyte
+
+ACCOUNTS = 2000
+SERVICES = 60
+DAYS = 30
+HEADER = [
+    "BillingAccountId",
+    "BillingCurrency",
+    "BilledCost",
+    "EffectiveCost",
+    "ListCost",
+    "ChargePeriodStart",
+    "ChargePeriodEnd",
+    "ChargeCategory",
+    "ChargeClass",
+    "ChargeDescription",
+    "ProviderName",
+    "ServiceName",
+    "ServiceCategory",
+    "SkuId",
+    "SubAccountId",
+    "SubAccountName",
+    "ConsumedQuantity",
+    "ConsumedUnit",
+    "PricingQuantity",
+    "PricingUnit",
+    "InvoiceId",
+    "ResourceId",
+    "RegionId",
+    "x_UsageType",
+]
+SERVICE_NAMES = [f"Service{n:02d}" for n in range(SERVICES)]
+REGIONS = ["us-east-1", "eu-west-1", "eu-central-1", "ap-southeast-2"]
+
+
+def account_id(n):
+    return f"{100000000000 + n:012d}"
+
+
+def generate(path, rows):
+    """Write the FOCUS file: each account uses 3 of the 60 services a day, each with a few
+    SKUs and resources (several rows per service and day, as hourly or per-resource
+    vendor lines are)."""
+    rng = random.Random(42)
+    per_account_day = max(1, rows // (ACCOUNTS * DAYS))
+    written = 0
+    with open(path, "w", newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(HEADER)
+        for day in range(1, DAYS + 1):
+            start = f"2026-09-{day:02d}T00:00:00Z"
+            end = f"2026-09-{day + 1:02d}T00:00:00Z" if day < DAYS else "2026-10-01T00:00:00Z"
+            for account in range(ACCOUNTS):
+                if written >= rows:
+                    break
+                services = [(account * 7 + day % 2 + k) % SERVICES for k in range(3)]
+                for item in range(per_account_day):
+                    if written >= rows:
+                        break
+                    service = SERVICE_NAMES[services[item % 3]]
+                    sku = f"{service}-SKU{item % 3}"
+                    quantity = rng.randint(1, 24)
+                    cost = f"{quantity * rng.uniform(0.001, 0.5):.10f}"
+                    category = "Usage"
+                    if rng.random() < 0.01:
+                        category, cost = "Credit", f"-{rng.uniform(0.01, 2):.10f}"
+                    writer.writerow(
+                        [
+                            "999999999999",
+                            "USD",
+                            cost,
+                            cost,
+                            cost,
+                            start,
+                            end,
+                            category,
+                            "",
+                            f"{service} usage",
+                            "AWS",
+                            service,
+                            "Compute",
+                            sku,
+                            account_id(account),
+                            f"Customer {account}",
+                            quantity,
+                            "Hours",
+                            quantity,
+                            "Hours",
+                            "",
+                            f"arn:aws:resource/{account}/{item}",
+                            REGIONS[item % 4],
+                            f"{sku}:{item}",
+                        ]
+                    )
+                    written += 1
+        # Top up to the exact row count on the last day.
+        while written < rows:
+            writer.writerow(
+                [
+                    "999999999999",
+                    "USD",
+                    "0.0100000000",
+                    "0.01",
+                    "0.01",
+                    "2026-09-30T00:00:00Z",
+                    "2026-10-01T00:00:00Z",
+                    "Usage",
+                    "",
+                    "extra",
+                    "AWS",
+                    SERVICE_NAMES[0],
+                    "Compute",
+                    "extra-sku",
+                    account_id(written % ACCOUNTS),
+                    "x",
+                    1,
+                    "Hours",
+                    1,
+                    "Hours",
+                    "",
+                    f"extra/{written}",
+                    "us-east-1",
+                    "",
+                ]
+            )
+            written += 1
+    return written
+
+
+def peak_rss_mb():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--naive-rows", type=int, default=20_000)
+    parser.add_argument("--database", default=os.environ.get("BILLBYTE_BENCH_DB", "billbyte_bench"))
+    args = parser.parse_args()
+
+    data_dir = billbyte.CACHE / "bench"
+    data_dir.mkdir(parents=True, exist_ok=True)
+    path = data_dir / f"focus-{args.rows}.csv"
+    if not path.exists():
+        print(f"generating {path} ({args.rows} rows)...", flush=True)
+        # In a child process, so that its memory does not count as ours.
+        subprocess.run(
+            [sys.executable, __file__, "--generate", str(path), str(args.rows)], check=True
+        )
+    size_mb = path.stat().st_size / 1e6
+
+    template = billbyte.ensure_template()
+    billbyte.clone_db(template, args.database)
+    subprocess.run(
+        billbyte.odoo_cmd(
+            args.database,
+            "-i",
+            ",".join(billbyte.OUR_MODULES),
+            "--stop-after-init",
+            "--without-demo=all",
+            "--log-level=warn",
+            f"--http-port={billbyte.free_port()}",
+        ),
+        check=True,
+    )
+
+    import odoo
+    from odoo import SUPERUSER_ID, api
+
+    odoo.tools.config.parse_config(
+        [
+            f"--addons-path={billbyte.ODOO_SRC / 'odoo' / 'addons'},{billbyte.ADDONS}",
+            f"--data-dir={billbyte.DATA_DIR}",
+            f"--db_host={os.environ.get('PGHOST', '')}",
+            f"--db_port={os.environ.get('PGPORT', '5432')}",
+            f"--db_user={os.environ.get('PGUSER', '')}",
+            "--log-level=warn",
+        ]
+    )
+    registry = odoo.modules.registry.Registry(args.database)
+
+    with registry.cursor() as cr:
+        env = api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True})
+        aws = env.ref("billbyte_catalog.vendor_aws")
+        pricelist = env["product.pricelist"].create(
+            {"name": "Bench cost-plus", "billbyte_strategy": "cost_plus", "billbyte_markup": 15}
+        )
+        partners = env["res.partner"].create(
+            [
+                {"name": f"Customer {n}", "property_product_pricelist": pricelist.id}
+                for n in range(ACCOUNTS)
+            ]
+        )
+        env["billbyte.cloud.account"].create(
+            [
+                {
+                    "name": f"Account {n}",
+                    "vendor_id": aws.id,
+                    "vendor_account_id": account_id(n),
+                    "partner_id": partner.id,
+                }
+                for n, partner in enumerate(partners)
+            ]
+        )
+        connection = env["billbyte.connection"].create({"name": "Bench AWS", "vendor_id": aws.id})
+        connection_id = connection.id
+
+    # The floor: COPY of the same file into an unlogged table of the same columns.
+    with registry.cursor() as cr:
+        cr.execute(
+            "CREATE UNLOGGED TABLE bench_floor (" + ", ".join(f'"{c}" text' for c in HEADER) + ")"
+        )
+        started = time.monotonic()
+        with open(path, "rb") as handle:
+            cr._obj.copy_expert(
+                "COPY bench_floor FROM STDIN WITH (FORMAT csv, HEADER true)", handle
+            )
+        cr.commit()
+        floor_s = time.monotonic() - started
+        cr.execute("DROP TABLE bench_floor")
+        cr.commit()
+
+    def import_once(label):
+        with registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True})
+            run = env["billbyte.import.run"].create(
+                {"connection_id": connection_id, "source": label, "source_path": str(path)}
+            )
+            cr.commit()
+            started = time.monotonic()
+            run._process()
+            cr.commit()
+            elapsed = time.monotonic() - started
+            return elapsed, run.read(
+                ["state", "message", "rows_read", "rows_imported", "rows_duplicate"]
+            )[0]
+
+    import_s, first = import_once("bench first import")
+    if first["state"] != "done":
+        sys.exit(f"bench-import: the import failed: {first['message']}")
+    reimport_s, second = import_once("bench re-import")
+    peak = peak_rss_mb()
+    with registry.cursor() as cr:
+        cr.execute(
+            "SELECT count(*) FROM account_analytic_line WHERE billbyte_cloud_account_id IS NOT NULL"
+        )
+        analytic_lines = cr.fetchone()[0]
+
+    # The naive way: Odoo's own CSV import of analytic lines.
+    naive_rows = min(args.naive_rows, args.rows)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["name", "date", "amount", "unit_amount"])
+    with open(path, newline="") as handle:
+        reader = csv.reader(handle)
+        next(reader)
+        for _n, row in zip(range(naive_rows), reader, strict=False):
+            writer.writerow([row[11], row[5][:10], f"-{row[2]}".replace("--", ""), row[18]])
+    with registry.cursor() as cr:
+        env = api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True})
+        importer = env["base_import.import"].create(
+            {
+                "res_model": "account.analytic.line",
+                "file": buffer.getvalue().encode(),
+                "file_type": "text/csv",
+                "file_name": "naive.csv",
+            }
+        )
+        started = time.monotonic()
+        result = importer.execute_import(
+            ["name", "date", "amount", "unit_amount"],
+            ["name", "date", "amount", "unit_amount"],
+            {"quoting": '"', "separator": ",", "has_headers": True, "date_format": "%Y-%m-%d"},
+        )
+        cr.commit()
+        naive_s = time.monotonic() - started
+        if result.get("messages"):
+            print("naive import messages:", result["messages"][:3])
+
+    rows = first["rows_read"]
+    import_rate = rows / import_s
+    floor_rate = rows / floor_s
+    naive_rate = naive_rows / naive_s
+    print()
+    print(f"file: {path} ({size_mb:.0f} MB, {rows} rows; {analytic_lines} analytic lines)")
+    print(f"floor   COPY into unlogged table : {floor_s:8.2f} s  {floor_rate:10.0f} rows/s")
+    print(
+        f"ours    full import              : {import_s:8.2f} s  {import_rate:10.0f} rows/s  "
+        f"({import_s / floor_s:.2f}x floor)  {first['message']}"
+    )
+    print(
+        f"ours    re-import, same file     : {reimport_s:8.2f} s  {rows / reimport_s:10.0f} rows/s  "
+        f"(new rows: {second['rows_imported']}, duplicates: {second['rows_duplicate']})"
+    )
+    print(
+        f"naive   base_import {naive_rows} rows   : {naive_s:8.2f} s  {naive_rate:10.0f} rows/s  "
+        f"(ours is {import_rate / naive_rate:.0f}x faster)"
+    )
+    print(f"peak memory of the importing process: {peak} MB")
+    print(
+        f"bench-import rows={rows} import_rows_per_s={import_rate:.0f} "
+        f"floor_ratio={import_s / floor_s:.2f} reimport_new_rows={second['rows_imported']} "
+        f"reimport_ratio={reimport_s / import_s:.2f} peak_rss_mb={peak} naive_rows_per_s={naive_rate:.0f}"
+    )
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 4 and sys.argv[1] == "--generate":
+        generate(sys.argv[2], int(sys.argv[3]))
+    else:
+        main()
