@@ -1,3 +1,6 @@
 from . import test_pricing_strategy
 from . import test_price_import_files
 from . import test_aws_pricing_api
+from . import test_bundle
+from . import test_visibility
+from . import test_catalog_pricing
