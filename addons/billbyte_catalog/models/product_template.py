@@ -335,8 +335,10 @@ class ProductTemplate(models.Model):
     @api.model
     def _billbyte_audience_domain(self, partner):
         """Published catalog items whose audience includes partner (bundle parts not checked)."""
+        # Customers may not read partner tags; which items they see must not depend on it.
+        partner = partner.sudo()
         partners = partner | partner.commercial_partner_id
-        segments = self.env["res.partner.category"]
+        segments = self.env["res.partner.category"].sudo()
         if partners.category_id:
             segments = segments.search([("id", "parent_of", partners.category_id.ids)])
         return [

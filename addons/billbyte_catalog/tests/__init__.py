@@ -4,3 +4,4 @@ from . import test_aws_pricing_api
 from . import test_bundle
 from . import test_visibility
 from . import test_catalog_pricing
+from . import test_portal
