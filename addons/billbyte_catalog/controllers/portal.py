@@ -18,9 +18,7 @@ class BillbyteCatalogPortal(CustomerPortal):
         partner = request.env.user.partner_id
         pricelist = partner.property_product_pricelist
         currency = pricelist.currency_id or request.env.company.currency_id
-        prices = pricelist._get_products_price(
-            templates.product_variant_id, 1.0, currency=currency
-        )
+        prices = pricelist._get_products_price(templates.product_variant_id, 1.0, currency=currency)
         return {
             template.id: prices.get(template.product_variant_id.id, 0.0) for template in templates
         }, currency

@@ -48,7 +48,9 @@ class BillbyteBundleLine(models.Model):
                 )
             if part == bundle:
                 raise ValidationError(
-                    self.env._("Bundle %(bundle)s cannot contain itself.", bundle=bundle.display_name)
+                    self.env._(
+                        "Bundle %(bundle)s cannot contain itself.", bundle=bundle.display_name
+                    )
                 )
             if part.billbyte_is_bundle:
                 raise ValidationError(

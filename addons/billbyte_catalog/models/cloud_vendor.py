@@ -128,7 +128,9 @@ class BillbyteCloudVendor(models.Model):
     def _billbyte_aws_service_codes(self):
         self.ensure_one()
         return [
-            code.strip() for code in (self.aws_pricing_service_codes or "").split(",") if code.strip()
+            code.strip()
+            for code in (self.aws_pricing_service_codes or "").split(",")
+            if code.strip()
         ]
 
     def _billbyte_sync_prices(self, source="sync", raise_on_error=False):

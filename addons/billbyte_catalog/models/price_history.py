@@ -30,10 +30,10 @@ class BillbytePriceHistory(models.Model):
     )
     sku_id = fields.Char(related="product_tmpl_id.billbyte_sku_id", string="Vendor SKU")
     date = fields.Datetime(required=True, default=fields.Datetime.now, index=True)
-    old_cost = fields.Float(string="Old Cost", digits="Cloud Vendor Price")
-    new_cost = fields.Float(string="New Cost", digits="Cloud Vendor Price")
-    old_currency_id = fields.Many2one("res.currency", string="Old Currency")
-    currency_id = fields.Many2one("res.currency", string="Currency")
+    old_cost = fields.Float(digits="Cloud Vendor Price")
+    new_cost = fields.Float(digits="Cloud Vendor Price")
+    old_currency_id = fields.Many2one("res.currency")
+    currency_id = fields.Many2one("res.currency")
     change_percent = fields.Float(
         string="Change (%)",
         compute="_compute_change_percent",
@@ -45,7 +45,7 @@ class BillbytePriceHistory(models.Model):
         string="First Price", help="The cost the product had when it entered the catalog."
     )
     source = fields.Selection(PRICE_SOURCES, required=True, default="manual")
-    import_id = fields.Many2one("billbyte.price.import", string="Import", ondelete="set null")
+    import_id = fields.Many2one("billbyte.price.import", ondelete="set null")
     user_id = fields.Many2one("res.users", string="Changed By", default=lambda self: self.env.user)
     company_id = fields.Many2one(related="product_tmpl_id.company_id", store=True, index=True)
 

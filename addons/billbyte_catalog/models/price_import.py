@@ -21,7 +21,20 @@ except ImportError:  # pragma: no cover - boto3 is an external dependency of the
     BotoConfig = None
     BotoCoreError = ClientError = Exception
 
-UOM_XMLIDS = {"hour": "uom.product_uom_hour", "day": "uom.product_uom_day", "unit": "uom.product_uom_unit"}
+
+def _decimal(text):
+    """The price exactly as written, or None if it is not a number."""
+    try:
+        return Decimal(text)
+    except InvalidOperation:
+        return None
+
+
+UOM_XMLIDS = {
+    "hour": "uom.product_uom_hour",
+    "day": "uom.product_uom_day",
+    "unit": "uom.product_uom_unit",
+}
 
 
 class BillbytePriceImport(models.Model):
@@ -32,10 +45,8 @@ class BillbytePriceImport(models.Model):
     _order = "date desc, id desc"
 
     name = fields.Char(compute="_compute_name", store=True)
-    vendor_id = fields.Many2one("billbyte.cloud.vendor", string="Vendor", required=True, index=True)
-    source = fields.Selection(
-        PRICE_SOURCES, required=True, help="Where the prices came from."
-    )
+    vendor_id = fields.Many2one("billbyte.cloud.vendor", required=True, index=True)
+    source = fields.Selection(PRICE_SOURCES, required=True, help="Where the prices came from.")
     file_format = fields.Selection(
         [*price_list_formats.FILE_FORMATS, ("aws_api", "AWS Price List Query API")],
         string="Format",
@@ -109,7 +120,9 @@ class BillbytePriceImport(models.Model):
         return run
 
     @api.model
-    def _billbyte_import_aws_api(self, vendor, service_code, source="aws_api", raise_on_error=False):
+    def _billbyte_import_aws_api(
+        self, vendor, service_code, source="aws_api", raise_on_error=False
+    ):
         """Pull one service's prices through the AWS Price List Query API (GetProducts).
 
         All pages are read before anything is written: a failed pull leaves the
@@ -153,7 +166,11 @@ class BillbytePriceImport(models.Model):
         params = {"ServiceCode": service_code, "FormatVersion": "aws_v1"}
         if vendor.aws_pricing_region_code:
             params["Filters"] = [
-                {"Type": "TERM_MATCH", "Field": "regionCode", "Value": vendor.aws_pricing_region_code}
+                {
+                    "Type": "TERM_MATCH",
+                    "Field": "regionCode",
+                    "Value": vendor.aws_pricing_region_code,
+                }
             ]
         currency_code = vendor.currency_id.name or "USD"
         offers, skipped, line = [], 0, 0
@@ -193,14 +210,10 @@ class BillbytePriceImport(models.Model):
         for offer in offers:
             key = (offer.get("sku"), offer.get("term") or False)
             reason = offer.get("error")
-            price = None
             if not reason and offer.get("missing"):
                 reason = self.env._("missing %(columns)s", columns=", ".join(offer["missing"]))
             if not reason:
-                try:
-                    price = Decimal(offer["price"])
-                except InvalidOperation:
-                    pass
+                price = _decimal(offer["price"])
                 if price is None or not price.is_finite():
                     reason = self.env._("price %(price)r is not a number", price=offer["price"])
                 elif price < 0:
@@ -235,14 +248,11 @@ class BillbytePriceImport(models.Model):
         self.ensure_one()
         vendor = self.vendor_id
         valid, rejections = self._billbyte_check_offers(offers)
-        Template = (
-            self.env["product.template"]
-            .with_context(
-                active_test=False,
-                billbyte_price_source=self.source,
-                billbyte_price_import_id=self.id,
-                tracking_disable=True,
-            )
+        Template = self.env["product.template"].with_context(
+            active_test=False,
+            billbyte_price_source=self.source,
+            billbyte_price_import_id=self.id,
+            tracking_disable=True,
         )
         existing = Template.search(
             [
@@ -266,7 +276,9 @@ class BillbytePriceImport(models.Model):
                 continue
             vals = {}
             if (
-                float_compare(template.billbyte_vendor_cost, float(offer["cost"]), precision_digits=digits)
+                float_compare(
+                    template.billbyte_vendor_cost, float(offer["cost"]), precision_digits=digits
+                )
                 or template.billbyte_vendor_currency_id.id != offer["currency_id"]
             ):
                 vals["billbyte_vendor_cost"] = float(offer["cost"])

@@ -12,7 +12,7 @@ class BillbytePriceImportRejection(models.Model):
     _rec_name = "line_number"
 
     import_id = fields.Many2one(
-        "billbyte.price.import", string="Import", required=True, ondelete="cascade", index=True
+        "billbyte.price.import", required=True, ondelete="cascade", index=True
     )
     line_number = fields.Integer(string="Line", required=True)
     sku = fields.Char(string="Vendor SKU")

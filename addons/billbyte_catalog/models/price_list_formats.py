@@ -106,7 +106,9 @@ def _column_positions(env, header, columns, format_label):
             if name in normalised:
                 positions[key] = normalised.index(name)
                 break
-    missing = [label for key, _names, required, label in columns if required and key not in positions]
+    missing = [
+        label for key, _names, required, label in columns if required and key not in positions
+    ]
     if missing:
         raise UserError(
             env._(
@@ -138,7 +140,11 @@ def _rows(env, content):
                 yield reader.line_num, row
     except csv.Error as error:
         raise UserError(
-            env._("The CSV file cannot be read (line %(line)s): %(error)s", line=reader.line_num, error=error)
+            env._(
+                "The CSV file cannot be read (line %(line)s): %(error)s",
+                line=reader.line_num,
+                error=error,
+            )
         ) from error
 
 
@@ -170,8 +176,7 @@ def read_ms_license(env, content, segment="Commercial", market=""):
             continue
         term = MS_TERMS.get(values["term"].upper())
         if values["term"] and (
-            not term
-            or (values["billing_plan"] and values["billing_plan"].lower() != term[1])
+            not term or (values["billing_plan"] and values["billing_plan"].lower() != term[1])
         ):
             skipped += 1
             continue
@@ -179,7 +184,8 @@ def read_ms_license(env, content, segment="Commercial", market=""):
         offers.append(
             {
                 "line": line,
-                "sku": values["product_id"] and values["sku_id"]
+                "sku": values["product_id"]
+                and values["sku_id"]
                 and f"{values['product_id']}:{values['sku_id']}",
                 "term": term and term[0],
                 "name": f"{title} (Annual)" if term and term[0] == "annual" else title,
@@ -214,7 +220,9 @@ def read_azure_meters(env, content):
             skipped += 1
             continue
         name = " ".join(
-            part for part in (values["category"], values["subcategory"], values["meter_name"]) if part
+            part
+            for part in (values["category"], values["subcategory"], values["meter_name"])
+            if part
         )
         if values["region"]:
             name = f"{name} ({values['region']})"
@@ -326,7 +334,11 @@ def aws_api_offer(env, line, item, currency_code="USD"):
     prices = dimension.get("pricePerUnit") or {}
     currency = currency_code if currency_code in prices else next(iter(prices), "")
     service_code = data.get("serviceCode") or attributes.get("servicecode") or ""
-    missing = [label for label, value in (("sku", product.get("sku")), ("pricePerUnit", currency)) if not value]
+    missing = [
+        label
+        for label, value in (("sku", product.get("sku")), ("pricePerUnit", currency))
+        if not value
+    ]
     return {
         "line": line,
         "sku": product.get("sku") or "",

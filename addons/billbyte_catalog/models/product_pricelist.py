@@ -131,7 +131,9 @@ class ProductPricelist(models.Model):
             return results
         for product in products:
             template = product if product._name == "product.template" else product.product_tmpl_id
-            price = self._billbyte_catalog_unit_price(template, currency=currency, uom=uom, date=date)
+            price = self._billbyte_catalog_unit_price(
+                template, currency=currency, uom=uom, date=date
+            )
             if price is not None:
                 results[product.id] = (price, results[product.id][1])
         return results

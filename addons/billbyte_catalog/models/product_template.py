@@ -52,7 +52,9 @@ class ProductTemplate(models.Model):
         help="The unit the vendor prices in, as its price list states it, e.g. "
         "'1 Hour', 'Hrs', 'GB-Mo', '10K'.",
     )
-    billbyte_vendor_image = fields.Image(related="billbyte_vendor_id.image_128", string="Vendor Logo")
+    billbyte_vendor_image = fields.Image(
+        related="billbyte_vendor_id.image_128", string="Vendor Logo"
+    )
     billbyte_is_catalog_item = fields.Boolean(
         string="Cloud Catalog Item",
         compute="_compute_billbyte_is_catalog_item",
@@ -269,14 +271,18 @@ class ProductTemplate(models.Model):
     def _billbyte_cost_currency(self):
         """The currency the vendor cost is in, or an empty record if there is no vendor cost."""
         self.ensure_one()
-        return self.billbyte_vendor_currency_id or (
-            self.billbyte_vendor_cost and self.billbyte_vendor_id.currency_id
-        ) or self.env["res.currency"]
+        return (
+            self.billbyte_vendor_currency_id
+            or (self.billbyte_vendor_cost and self.billbyte_vendor_id.currency_id)
+            or self.env["res.currency"]
+        )
 
     @api.model_create_multi
     def create(self, vals_list):
         templates = super().create(vals_list)
-        priced = templates.filtered(lambda t: t.billbyte_vendor_cost or t.billbyte_vendor_currency_id)
+        priced = templates.filtered(
+            lambda t: t.billbyte_vendor_cost or t.billbyte_vendor_currency_id
+        )
         if priced:
             priced._billbyte_log_price_changes({t.id: (0.0, False) for t in priced}, initial=True)
         return templates
@@ -307,7 +313,9 @@ class ProductTemplate(models.Model):
             new_currency_id = template.billbyte_vendor_currency_id.id
             if (
                 not initial
-                and not float_compare(old_cost, template.billbyte_vendor_cost, precision_digits=digits)
+                and not float_compare(
+                    old_cost, template.billbyte_vendor_cost, precision_digits=digits
+                )
                 and old_currency_id == new_currency_id
             ):
                 continue

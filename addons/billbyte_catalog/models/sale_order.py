@@ -12,6 +12,8 @@ class SaleOrder(models.Model):
 
     def _get_copiable_order_lines(self):
         # A copied bundle line brings its parts again.
-        return super()._get_copiable_order_lines().filtered(
-            lambda line: not line.billbyte_bundle_parent_id
+        return (
+            super()
+            ._get_copiable_order_lines()
+            .filtered(lambda line: not line.billbyte_bundle_parent_id)
         )

@@ -37,15 +37,18 @@ class SaleOrderLine(models.Model):
         result = super().write(vals)
         if "product_id" in vals:
             stale_parts = self.billbyte_bundle_part_ids.filtered(
-                lambda part: part.billbyte_bundle_line_id.bundle_tmpl_id
-                != part.billbyte_bundle_parent_id.product_id.product_tmpl_id
+                lambda part: (
+                    part.billbyte_bundle_line_id.bundle_tmpl_id
+                    != part.billbyte_bundle_parent_id.product_id.product_tmpl_id
+                )
             )
             stale_parts.unlink()
             self._billbyte_add_bundle_parts()
         elif "product_uom_qty" in vals:
             for part in self.billbyte_bundle_part_ids:
                 part.product_uom_qty = (
-                    part.billbyte_bundle_line_id.quantity * part.billbyte_bundle_parent_id.product_uom_qty
+                    part.billbyte_bundle_line_id.quantity
+                    * part.billbyte_bundle_parent_id.product_uom_qty
                 )
         return result
 
@@ -56,10 +59,12 @@ class SaleOrderLine(models.Model):
         """A bundle on a quotation brings its parts: one line per part, its quantity
         the part's quantity times the bundle's, priced through the bundle line."""
         bundle_lines = self.filtered(
-            lambda line: line.product_id.billbyte_is_bundle
-            and not line.display_type
-            and not line.billbyte_bundle_part_ids
-            and not line.billbyte_bundle_parent_id
+            lambda line: (
+                line.product_id.billbyte_is_bundle
+                and not line.display_type
+                and not line.billbyte_bundle_part_ids
+                and not line.billbyte_bundle_parent_id
+            )
         )
         vals_list = [
             {
@@ -79,7 +84,8 @@ class SaleOrderLine(models.Model):
         description = super()._get_sale_order_line_multiline_description_sale()
         if self.billbyte_bundle_parent_id:
             description += "\n" + self.env._(
-                "Part of bundle %(bundle)s", bundle=self.billbyte_bundle_parent_id.product_id.display_name
+                "Part of bundle %(bundle)s",
+                bundle=self.billbyte_bundle_parent_id.product_id.display_name,
             )
         return description
 

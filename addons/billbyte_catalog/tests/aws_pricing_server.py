@@ -61,7 +61,9 @@ def price_list_item(sku, usage_type, price, service_code="AmazonEC2", unit="Hrs"
             },
         }
     }
-    terms = {"Reserved": reserved} if reserved_only else {"OnDemand": on_demand, "Reserved": reserved}
+    terms = (
+        {"Reserved": reserved} if reserved_only else {"OnDemand": on_demand, "Reserved": reserved}
+    )
     return json.dumps(
         {
             "product": {
@@ -87,24 +89,28 @@ def price_list_item(sku, usage_type, price, service_code="AmazonEC2", unit="Hrs"
 
 
 class _Handler(BaseHTTPRequestHandler):
-    def do_POST(self):  # noqa: N802 - http.server's naming
+    def do_POST(self):
         body = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)) or b"{}")
         target = self.headers.get("X-Amz-Target", "")
         self.server.calls.append({"target": target, "body": body, "headers": dict(self.headers)})
         if target != "AWSPriceListService.GetProducts":
-            return self._reply(400, {"__type": "InvalidParameterException", "Message": f"Unknown {target}"})
+            return self._reply(
+                400, {"__type": "InvalidParameterException", "Message": f"Unknown {target}"}
+            )
         if self.server.fail_with:
             status, error_type, message = self.server.fail_with
             return self._reply(status, {"__type": error_type, "Message": message})
         pages = self.server.pages.get(body.get("ServiceCode"))
         if pages is None:
             return self._reply(
-                400, {"__type": "InvalidParameterException", "Message": "Input parameters are invalid."}
+                400,
+                {"__type": "InvalidParameterException", "Message": "Input parameters are invalid."},
             )
         index = int(body.get("NextToken") or 0)
         if self.server.fail_from_page is not None and index >= self.server.fail_from_page:
             return self._reply(
-                400, {"__type": "ExpiredNextTokenException", "Message": "The pagination token expired."}
+                400,
+                {"__type": "ExpiredNextTokenException", "Message": "The pagination token expired."},
             )
         response = {"FormatVersion": "aws_v1", "PriceList": pages[index]}
         if index + 1 < len(pages):

@@ -38,8 +38,18 @@ class CatalogCommon(TransactionCase):
         cls.env["res.currency.rate"].search([("currency_id", "=", cls.eur.id)]).unlink()
         cls.env["res.currency.rate"].create(
             [
-                {"name": "2026-01-01", "rate": 0.9, "currency_id": cls.eur.id, "company_id": cls.company.id},
-                {"name": "2026-06-01", "rate": 0.8, "currency_id": cls.eur.id, "company_id": cls.company.id},
+                {
+                    "name": "2026-01-01",
+                    "rate": 0.9,
+                    "currency_id": cls.eur.id,
+                    "company_id": cls.company.id,
+                },
+                {
+                    "name": "2026-06-01",
+                    "rate": 0.8,
+                    "currency_id": cls.eur.id,
+                    "company_id": cls.company.id,
+                },
             ]
         )
         cls.aws = cls.env.ref("billbyte_catalog.vendor_aws")
@@ -90,7 +100,11 @@ class CatalogCommon(TransactionCase):
             }
         )
         cls.northwind = Partner.create(
-            {"name": "Northwind", "is_company": True, "property_product_pricelist": cls.cost_plus_eur.id}
+            {
+                "name": "Northwind",
+                "is_company": True,
+                "property_product_pricelist": cls.cost_plus_eur.id,
+            }
         )
         Template = cls.env["product.template"]
         hour = cls.env.ref("uom.product_uom_hour")

@@ -40,20 +40,29 @@ class TestAwsPricingApi(CatalogCommon):
                     ],
                     [
                         # Reserved only: not sold on demand, skipped.
-                        price_list_item("RESERVEDONLY0001", "BoxUsage:m5.4xlarge", "0.7680000000",
-                                        reserved_only=True),  # fmt: skip
+                        price_list_item(
+                            "RESERVEDONLY0001",
+                            "BoxUsage:m5.4xlarge",
+                            "0.7680000000",
+                            reserved_only=True,
+                        ),  # fmt: skip
                         # Bad entries: duplicate SKU, negative price, unknown currency, not JSON.
                         price_list_item("2223B6PCG6QAUYY6", "BoxUsage:m5.large", "0.0990000000"),
                         price_list_item("NEGATIVEPRICE001", "BoxUsage:m5.xlarge", "-0.192"),
-                        price_list_item("CNYPRICE00000001", "BoxUsage:m5.2xlarge", "1.2", currency="XBT"),
+                        price_list_item(
+                            "CNYPRICE00000001", "BoxUsage:m5.2xlarge", "1.2", currency="XBT"
+                        ),
                         "{not json",
                     ],
                 ],
                 "AmazonS3": [
                     [
                         price_list_item(
-                            "WP9ANXZGBYYSGJEA", "TimedStorage-ByteHrs", "0.0230000000",
-                            service_code="AmazonS3", unit="GB-Mo",
+                            "WP9ANXZGBYYSGJEA",
+                            "TimedStorage-ByteHrs",
+                            "0.0230000000",
+                            service_code="AmazonS3",
+                            unit="GB-Mo",
                         ),  # fmt: skip
                     ]
                 ],
@@ -83,7 +92,9 @@ class TestAwsPricingApi(CatalogCommon):
         created = self._aws_catalog() - before
         m5 = created.filtered(lambda t: t.billbyte_sku_id == "2223B6PCG6QAUYY6")
         self.assertEqual(m5.name, "AmazonEC2 BoxUsage:m5.large (RunInstances)")
-        self.assertEqual((m5.billbyte_vendor_cost, m5.billbyte_vendor_currency_id), (0.096, self.usd))
+        self.assertEqual(
+            (m5.billbyte_vendor_cost, m5.billbyte_vendor_currency_id), (0.096, self.usd)
+        )
         self.assertEqual(m5.uom_id, self.env.ref("uom.product_uom_hour"))
         self.assertEqual(m5.billbyte_price_history_ids.source, "aws_api")
 
@@ -106,16 +117,25 @@ class TestAwsPricingApi(CatalogCommon):
         catalog = self._aws_catalog()
         again = Import._billbyte_import_aws_api(self.aws, "AmazonEC2")
         self.assertEqual(self._aws_catalog(), catalog)
-        self.assertEqual((again.created_count, again.updated_count, again.unchanged_count), (0, 0, 2))
+        self.assertEqual(
+            (again.created_count, again.updated_count, again.unchanged_count), (0, 0, 2)
+        )
 
-        pages = {"AmazonEC2": [[price_list_item("2223B6PCG6QAUYY6", "BoxUsage:m5.large", "0.0912000000")]]}
+        pages = {
+            "AmazonEC2": [
+                [price_list_item("2223B6PCG6QAUYY6", "BoxUsage:m5.large", "0.0912000000")]
+            ]
+        }
         self.server.set_pages(pages)
         changed = Import._billbyte_import_aws_api(self.aws, "AmazonEC2")
         self.assertEqual((changed.created_count, changed.updated_count), (0, 1))
         m5 = catalog.filtered(lambda t: t.billbyte_sku_id == "2223B6PCG6QAUYY6")
         self.assertEqual(m5.billbyte_vendor_cost, 0.0912)
         last = m5.billbyte_price_history_ids[0]
-        self.assertEqual((last.old_cost, last.new_cost, last.source, last.import_id), (0.096, 0.0912, "aws_api", changed))
+        self.assertEqual(
+            (last.old_cost, last.new_cost, last.source, last.import_id),
+            (0.096, 0.0912, "aws_api", changed),
+        )
 
     def test_scheduled_sync(self):
         cron = self.env.ref("billbyte_catalog.ir_cron_billbyte_sync_vendor_prices")
@@ -131,7 +151,9 @@ class TestAwsPricingApi(CatalogCommon):
 
     def test_api_failure_leaves_catalog_untouched(self):
         self.aws.price_sync_enabled = True
-        self.server.fail(400, "AccessDeniedException", "User is not authorized to perform pricing:GetProducts")
+        self.server.fail(
+            400, "AccessDeniedException", "User is not authorized to perform pricing:GetProducts"
+        )
         catalog = self._aws_catalog()
         with self.assertLogs("odoo.addons.billbyte_catalog.models.price_import", "WARNING"):
             runs = self.env["billbyte.cloud.vendor"]._cron_sync_prices()
@@ -162,5 +184,9 @@ class TestAwsPricingApi(CatalogCommon):
         self.assertEqual(wizard.vendor_id, self.aws)
         action = wizard.action_import()
         run = self.env["billbyte.price.import"].browse(action["res_id"])
-        self.assertEqual((run.file_format, run.file_name, run.created_count), ("aws_api", "AmazonS3", 1))
-        self.assertEqual(json.loads(json.dumps(self.server.calls[0]["body"]))["ServiceCode"], "AmazonS3")
+        self.assertEqual(
+            (run.file_format, run.file_name, run.created_count), ("aws_api", "AmazonS3", 1)
+        )
+        self.assertEqual(
+            json.loads(json.dumps(self.server.calls[0]["body"]))["ServiceCode"], "AmazonS3"
+        )

@@ -44,7 +44,11 @@ class TestBundle(CatalogCommon):
                 "billbyte_bundle_line_ids": [
                     (0, 0, {"product_id": cls.m365.product_variant_id.id, "quantity": 5}),
                     (0, 0, {"product_id": cls.backup.product_variant_id.id, "quantity": 1}),
-                    (0, 0, {"product_id": cls.everyone_support.product_variant_id.id, "quantity": 2}),
+                    (
+                        0,
+                        0,
+                        {"product_id": cls.everyone_support.product_variant_id.id, "quantity": 2},
+                    ),
                 ],
             }
         )
@@ -67,7 +71,9 @@ class TestBundle(CatalogCommon):
 
     def test_quotation_gets_the_parts(self):
         order = self._quotation(self.contoso, [(self.small_office, 2)])
-        bundle_line = order.order_line.filtered(lambda line: line.product_id == self.small_office.product_variant_id)
+        bundle_line = order.order_line.filtered(
+            lambda line: line.product_id == self.small_office.product_variant_id
+        )
         parts = bundle_line.billbyte_bundle_part_ids
         self.assertEqual(
             {(p.product_id.product_tmpl_id, p.product_uom_qty) for p in parts},
@@ -82,9 +88,7 @@ class TestBundle(CatalogCommon):
 
         # More bundles: more parts. No bundle: no parts.
         bundle_line.product_uom_qty = 3
-        self.assertEqual(
-            sorted(parts.mapped("product_uom_qty")), [3.0, 6.0, 15.0]
-        )
+        self.assertEqual(sorted(parts.mapped("product_uom_qty")), [3.0, 6.0, 15.0])
         bundle_line.unlink()
         self.assertFalse(order.order_line)
 
@@ -115,14 +119,21 @@ class TestBundle(CatalogCommon):
     def test_no_bundle_in_a_bundle(self):
         with self.assertRaisesRegex(ValidationError, "Bundle Small office cannot contain itself"):
             self.env["billbyte.bundle.line"].create(
-                {"bundle_tmpl_id": self.small_office.id, "product_id": self.small_office.product_variant_id.id}
+                {
+                    "bundle_tmpl_id": self.small_office.id,
+                    "product_id": self.small_office.product_variant_id.id,
+                }
             )
         other = self.env["product.template"].create(
             {"name": "Big office", "billbyte_is_bundle": True, "type": "service"}
         )
         with self.assertRaisesRegex(ValidationError, "cannot contain another bundle"):
-            other.billbyte_bundle_line_ids = [(0, 0, {"product_id": self.small_office.product_variant_id.id})]
-        with self.assertRaisesRegex(ValidationError, "part of bundle Small office and cannot become a bundle"):
+            other.billbyte_bundle_line_ids = [
+                (0, 0, {"product_id": self.small_office.product_variant_id.id})
+            ]
+        with self.assertRaisesRegex(
+            ValidationError, "part of bundle Small office and cannot become a bundle"
+        ):
             self.backup.billbyte_is_bundle = True
         with self.assertRaisesRegex(ValidationError, "has bundle parts but is not a bundle"):
             self.small_office.billbyte_is_bundle = False

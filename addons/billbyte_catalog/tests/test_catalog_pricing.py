@@ -19,11 +19,15 @@ class TestCatalogPricing(CatalogCommon):
         self.assertAlmostEqual(in_march, 22 * 0.9 * 1.1)
         self.assertAlmostEqual(in_july, 22 * 0.8 * 1.1)
         # A product without a vendor cost keeps its fixed price under cost-plus.
-        self.assertEqual(self.cost_plus_usd._get_product_price(self.support.product_variant_id, 1.0), 80.0)
+        self.assertEqual(
+            self.cost_plus_usd._get_product_price(self.support.product_variant_id, 1.0), 80.0
+        )
 
     def test_sub_cent_unit_prices_and_rounding(self):
         vm = self.vm.product_variant_id
-        self.assertAlmostEqual(self.cost_plus_usd._billbyte_catalog_unit_price(self.vm), 0.096 * 1.2 + 0.5)
+        self.assertAlmostEqual(
+            self.cost_plus_usd._billbyte_catalog_unit_price(self.vm), 0.096 * 1.2 + 0.5
+        )
         self.cost_plus_usd.billbyte_surcharge = 0.0
         self.assertAlmostEqual(self.cost_plus_usd._get_product_price(vm, 1.0), 0.1152)
         self.cost_plus_usd.billbyte_rounding = 0.01
@@ -32,7 +36,9 @@ class TestCatalogPricing(CatalogCommon):
     def test_quotation_uses_the_strategy(self):
         usd_order = self._quotation(self.contoso, [(self.m365, 10)])
         self.assertAlmostEqual(usd_order.order_line.price_unit, 26.9)
-        eur_order = self._quotation(self.northwind, [(self.vm, 100)], date_order="2026-07-01 10:00:00")
+        eur_order = self._quotation(
+            self.northwind, [(self.vm, 100)], date_order="2026-07-01 10:00:00"
+        )
         self.assertEqual(eur_order.currency_id, self.eur)
         self.assertAlmostEqual(eur_order.order_line.price_unit, round(0.096 * 0.8 * 1.1, 2))
         fixed_order = self._quotation(self.fabrikam, [(self.vm, 100)])
@@ -75,12 +81,18 @@ class TestCatalogPricing(CatalogCommon):
         )
         lines = {line.pricelist_id: line for line in simulator.line_ids}
         self.assertTrue({self.fixed_usd, self.cost_plus_usd, self.cost_plus_eur} <= set(lines))
-        self.assertEqual(simulator.line_ids[0].pricelist_id, self.cost_plus_usd, "the customer's own strategy first")
+        self.assertEqual(
+            simulator.line_ids[0].pricelist_id,
+            self.cost_plus_usd,
+            "the customer's own strategy first",
+        )
         self.assertTrue(simulator.line_ids[0].is_customer_pricelist)
         self.assertEqual(lines[self.fixed_usd].price, 40.0)
         self.assertAlmostEqual(lines[self.cost_plus_usd].price, 26.9)
         self.assertAlmostEqual(lines[self.cost_plus_usd].cost, 22.0)
-        self.assertAlmostEqual(lines[self.cost_plus_usd].margin_percent, (26.9 - 22) / 22 * 100, places=2)
+        self.assertAlmostEqual(
+            lines[self.cost_plus_usd].margin_percent, (26.9 - 22) / 22 * 100, places=2
+        )
         self.assertAlmostEqual(lines[self.cost_plus_eur].cost, 22 * 0.8)
         self.assertAlmostEqual(lines[self.cost_plus_eur].price, 22 * 0.8 * 1.1)
         self.assertEqual(simulator.visibility_note, "Available to this customer.")
@@ -91,7 +103,9 @@ class TestCatalogPricing(CatalogCommon):
 
     def test_strategy_search(self):
         Template = self.env["product.template"]
-        cost_plus = Template.search([("billbyte_strategy_pricelist_id", "=", self.cost_plus_usd.id)])
+        cost_plus = Template.search(
+            [("billbyte_strategy_pricelist_id", "=", self.cost_plus_usd.id)]
+        )
         self.assertIn(self.m365, cost_plus)
         self.assertNotIn(self.support, cost_plus)
         self.env["product.pricelist.item"].create(
@@ -106,4 +120,6 @@ class TestCatalogPricing(CatalogCommon):
         fixed = Template.search([("billbyte_strategy_pricelist_id", "=", self.fixed_usd.id)])
         self.assertIn(self.support, fixed)
         self.assertNotIn(self.m365, fixed)
-        self.assertEqual(Template.search([("billbyte_strategy_pricelist_id", "ilike", "Fixed USD")]), fixed)
+        self.assertEqual(
+            Template.search([("billbyte_strategy_pricelist_id", "ilike", "Fixed USD")]), fixed
+        )

@@ -16,7 +16,11 @@ class TestCatalogPortal(HttpCase):
         )
         cls.other = cls.env["res.partner"].create({"name": "Fabrikam Portal", "is_company": True})
         contact = cls.env["res.partner"].create(
-            {"name": "Alice Portal", "parent_id": cls.customer.id, "email": "alice.portal@example.com"}
+            {
+                "name": "Alice Portal",
+                "parent_id": cls.customer.id,
+                "email": "alice.portal@example.com",
+            }
         )
         cls.portal_user = new_test_user(
             cls.env, login="bb_portal_alice", groups="base.group_portal", partner_id=contact.id

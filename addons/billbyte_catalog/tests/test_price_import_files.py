@@ -30,6 +30,16 @@ AZURE_HEADER = [
     "unitOfMeasure", "unitPrice", "currency", "tierMinimumUnits", "priceType",
     "effectiveStartDate",
 ]  # fmt: skip
+
+
+def azure_row(meter_id, name, category, subcategory, unit, price, currency="USD", tier="0",
+              price_type="Consumption"):  # fmt: skip
+    return [
+        meter_id, name, category, subcategory, "EU West", unit, price, currency, tier,
+        price_type, "2026-07-01",
+    ]  # fmt: skip
+
+
 AWS_BULK_HEAD = [
     ["FormatVersion", "v1.0"],
     ["Disclaimer", "This pricing list is for informational purposes only."],
@@ -79,22 +89,65 @@ class TestPriceImportFiles(CatalogCommon):
         return csv_bytes(
             [
                 MS_HEADER,
-                ms_row("CFQ7TTC0LH18", "0001", "Microsoft 365 Business Basic", "P1M", "Monthly", "5.60"),
-                ms_row("CFQ7TTC0LH18", "0001", "Microsoft 365 Business Basic", "P1Y", "Annual", "56.00"),
+                ms_row(
+                    "CFQ7TTC0LH18", "0001", "Microsoft 365 Business Basic", "P1M", "Monthly", "5.60"
+                ),
+                ms_row(
+                    "CFQ7TTC0LH18", "0001", "Microsoft 365 Business Basic", "P1Y", "Annual", "56.00"
+                ),
                 # Annual term paid monthly, a three-year term, another segment: not sold.
-                ms_row("CFQ7TTC0LH18", "0001", "Microsoft 365 Business Basic", "P1Y", "Monthly", "4.67"),
-                ms_row("CFQ7TTC0LH18", "0001", "Microsoft 365 Business Basic", "P3Y", "Triennial", "150"),
-                ms_row("CFQ7TTC0LH18", "0001", "Microsoft 365 Business Basic", "P1M", "Monthly", "2.00",
-                       segment="Education"),  # fmt: skip
+                ms_row(
+                    "CFQ7TTC0LH18", "0001", "Microsoft 365 Business Basic", "P1Y", "Monthly", "4.67"
+                ),
+                ms_row(
+                    "CFQ7TTC0LH18",
+                    "0001",
+                    "Microsoft 365 Business Basic",
+                    "P3Y",
+                    "Triennial",
+                    "150",
+                ),
+                ms_row(
+                    "CFQ7TTC0LH18",
+                    "0001",
+                    "Microsoft 365 Business Basic",
+                    "P1M",
+                    "Monthly",
+                    "2.00",
+                    segment="Education",
+                ),  # fmt: skip
                 # Bad lines: unknown currency, duplicate SKU, negative price, missing columns.
-                ms_row("CFQ7TTC0LCHC", "0002", "Microsoft 365 Business Premium", "P1M", "Monthly", "20.60",
-                       currency="XYZ"),  # fmt: skip
-                ms_row("CFQ7TTC0LH18", "0001", "Microsoft 365 Business Basic", "P1M", "Monthly", "5.90"),
-                ms_row("CFQ7TTC0LH16", "0001", "Microsoft 365 Business Standard", "P1M", "Monthly", "-11.70"),
+                ms_row(
+                    "CFQ7TTC0LCHC",
+                    "0002",
+                    "Microsoft 365 Business Premium",
+                    "P1M",
+                    "Monthly",
+                    "20.60",
+                    currency="XYZ",
+                ),  # fmt: skip
+                ms_row(
+                    "CFQ7TTC0LH18", "0001", "Microsoft 365 Business Basic", "P1M", "Monthly", "5.90"
+                ),
+                ms_row(
+                    "CFQ7TTC0LH16",
+                    "0001",
+                    "Microsoft 365 Business Standard",
+                    "P1M",
+                    "Monthly",
+                    "-11.70",
+                ),
                 ["Unchanged", "Exchange Online (Plan 1)", "CFQ7TTC0LH16", "0003"],
                 ms_row("CFQ7TTC0LH1G", "0001", "Exchange Online (Plan 1)", "P1M", "Monthly", ""),
                 # Valid after the bad ones.
-                ms_row("CFQ7TTC0LCHC", "0002", "Microsoft 365 Business Premium", "P1M", "Monthly", "20.60"),
+                ms_row(
+                    "CFQ7TTC0LCHC",
+                    "0002",
+                    "Microsoft 365 Business Premium",
+                    "P1M",
+                    "Monthly",
+                    "20.60",
+                ),
             ]
         )
 
@@ -103,7 +156,13 @@ class TestPriceImportFiles(CatalogCommon):
         run = self._import(self.microsoft, "ms_license", self._ms_file())
         self.assertEqual(run.state, "done")
         self.assertEqual(
-            (run.line_count, run.created_count, run.updated_count, run.skipped_count, run.rejected_count),
+            (
+                run.line_count,
+                run.created_count,
+                run.updated_count,
+                run.skipped_count,
+                run.rejected_count,
+            ),
             (11, 2, 1, 3, 5),
         )
         reasons = self._reasons(run)
@@ -114,7 +173,9 @@ class TestPriceImportFiles(CatalogCommon):
         self.assertIn("missing", reasons[10])
         self.assertIn("UnitPrice", reasons[10])
         self.assertIn("missing UnitPrice", reasons[11])
-        self.assertEqual(run.rejection_ids.filtered(lambda r: r.line_number == 9).sku, "CFQ7TTC0LH16:0001")
+        self.assertEqual(
+            run.rejection_ids.filtered(lambda r: r.line_number == 9).sku, "CFQ7TTC0LH16:0001"
+        )
 
         created = self._catalog(self.microsoft) - before
         self.assertEqual(len(created), 2)
@@ -128,7 +189,9 @@ class TestPriceImportFiles(CatalogCommon):
         self.assertEqual(monthly.billbyte_vendor_cost, 5.60)
         self.assertEqual(monthly.billbyte_vendor_currency_id, self.eur)
         self.assertEqual(annual.billbyte_vendor_cost, 56.0)
-        self.assertFalse(monthly.billbyte_published, "imported items wait for sales staff to publish them")
+        self.assertFalse(
+            monthly.billbyte_published, "imported items wait for sales staff to publish them"
+        )
 
         # The demo product with the same SKU and term was updated, not duplicated.
         premium = self.env.ref("billbyte_catalog.product_m365_bp_demo")
@@ -145,7 +208,9 @@ class TestPriceImportFiles(CatalogCommon):
         history = self.env["billbyte.price.history"].search_count([])
         again = self._import(self.microsoft, "ms_license", self._ms_file())
         self.assertEqual(self._catalog(self.microsoft), catalog)
-        self.assertEqual((again.created_count, again.updated_count, again.unchanged_count), (0, 0, 3))
+        self.assertEqual(
+            (again.created_count, again.updated_count, again.unchanged_count), (0, 0, 3)
+        )
         self.assertEqual(self.env["billbyte.price.history"].search_count([]), history)
 
     def test_ms_license_new_price_updates_and_is_kept_in_history(self):
@@ -154,7 +219,12 @@ class TestPriceImportFiles(CatalogCommon):
             lambda t: t.billbyte_sku_id == "CFQ7TTC0LH18:0001" and t.billbyte_term == "monthly"
         )
         content = csv_bytes(
-            [MS_HEADER, ms_row("CFQ7TTC0LH18", "0001", "Microsoft 365 Business Basic", "P1M", "Monthly", "6.10")]
+            [
+                MS_HEADER,
+                ms_row(
+                    "CFQ7TTC0LH18", "0001", "Microsoft 365 Business Basic", "P1M", "Monthly", "6.10"
+                ),
+            ]
         )
         run = self._import(self.microsoft, "ms_license", content)
         self.assertEqual((run.created_count, run.updated_count), (0, 1))
@@ -162,15 +232,24 @@ class TestPriceImportFiles(CatalogCommon):
         history = basic.billbyte_price_history_ids.sorted("id")
         self.assertEqual(history.mapped("new_cost"), [5.60, 6.10])
         self.assertTrue(history[0].initial)
-        self.assertEqual((history[1].old_cost, history[1].source, history[1].import_id), (5.60, "file", run))
+        self.assertEqual(
+            (history[1].old_cost, history[1].source, history[1].import_id), (5.60, "file", run)
+        )
         self.assertAlmostEqual(history[1].change_percent, 8.93, places=2)
 
     def test_segment_and_market_options(self):
         content = csv_bytes(
             [
                 MS_HEADER,
-                ms_row("CFQ7TTC0LH18", "0001", "Microsoft 365 Business Basic", "P1M", "Monthly", "2.00",
-                       segment="Education"),  # fmt: skip
+                ms_row(
+                    "CFQ7TTC0LH18",
+                    "0001",
+                    "Microsoft 365 Business Basic",
+                    "P1M",
+                    "Monthly",
+                    "2.00",
+                    segment="Education",
+                ),  # fmt: skip
             ]
         )
         run = self._import(self.microsoft, "ms_license", content, segment="Education")
@@ -212,23 +291,32 @@ class TestPriceImportFiles(CatalogCommon):
     # ------------------------------------------------------------------
 
     def test_azure_meter_price_sheet(self):
+        vm, blob = (
+            ("m-d2sv5", "D2s v5", "Virtual Machines", "Dsv5 Series"),
+            (
+                "m-blob",
+                "Hot LRS Data Stored",
+                "Storage",
+                "Blob Storage",
+            ),
+        )
         content = csv_bytes(
             [
                 AZURE_HEADER,
-                ["m-d2sv5", "D2s v5", "Virtual Machines", "Dsv5 Series", "EU West", "1 Hour", "0.0960", "USD", "0", "Consumption", "2026-07-01"],
-                ["m-blob", "Hot LRS Data Stored", "Storage", "Blob Storage", "EU West", "1 GB/Month", "0.0208", "USD", "0", "Consumption", "2026-07-01"],
+                azure_row(*vm, "1 Hour", "0.0960"),
+                azure_row(*blob, "1 GB/Month", "0.0208"),
                 # Higher tier, reservation: skipped.
-                ["m-blob", "Hot LRS Data Stored", "Storage", "Blob Storage", "EU West", "1 GB/Month", "0.0200", "USD", "51200", "Consumption", "2026-07-01"],
-                ["m-d2sv5", "D2s v5", "Virtual Machines", "Dsv5 Series", "EU West", "1 Hour", "500", "USD", "0", "Reservation", "2026-07-01"],
+                azure_row(*blob, "1 GB/Month", "0.0200", tier="51200"),
+                azure_row(*vm, "1 Hour", "500", price_type="Reservation"),
                 # Bad: unknown currency, duplicate meter, negative price, missing column.
-                ["m-bad", "X", "Virtual Machines", "", "EU West", "1 Hour", "0.1", "ABC", "0", "Consumption", "2026-07-01"],
-                ["m-d2sv5", "D2s v5", "Virtual Machines", "Dsv5 Series", "EU West", "1 Hour", "0.0970", "USD", "0", "Consumption", "2026-07-01"],
-                ["m-neg", "Y", "Virtual Machines", "", "EU West", "1 Hour", "-0.1", "USD", "0", "Consumption", "2026-07-01"],
+                azure_row("m-bad", "X", "Virtual Machines", "", "1 Hour", "0.1", currency="ABC"),
+                azure_row(*vm, "1 Hour", "0.0970"),
+                azure_row("m-neg", "Y", "Virtual Machines", "", "1 Hour", "-0.1"),
                 ["m-short", "Z", "Virtual Machines"],
                 # Not a number.
-                ["m-nan", "W", "Virtual Machines", "", "EU West", "1 Hour", "abc", "USD", "0", "Consumption", "2026-07-01"],
+                azure_row("m-nan", "W", "Virtual Machines", "", "1 Hour", "abc"),
             ]
-        )  # fmt: skip
+        )
         run = self._import(self.microsoft, "azure_meter", content)
         self.assertEqual((run.created_count, run.skipped_count, run.rejected_count), (2, 2, 5))
         reasons = self._reasons(run)
@@ -255,9 +343,13 @@ class TestPriceImportFiles(CatalogCommon):
             [
                 *AWS_BULK_HEAD,
                 aws_row("2223B6PCG6QAUYY6", "BoxUsage:m5.large", "0.0960000000"),
-                aws_row("2223B6PCG6QAUYY6", "BoxUsage:m5.large", "0.0620000000", term_type="Reserved"),
+                aws_row(
+                    "2223B6PCG6QAUYY6", "BoxUsage:m5.large", "0.0620000000", term_type="Reserved"
+                ),
                 aws_row("33FXTD5S2WJ8ZYXP", "BoxUsage:t3.micro", "0.0104000000"),
-                aws_row("9QH3VAGP4QA7NNTH", "DataTransfer-Out-Bytes", "0.0850000000", starting="10240"),
+                aws_row(
+                    "9QH3VAGP4QA7NNTH", "DataTransfer-Out-Bytes", "0.0850000000", starting="10240"
+                ),
                 aws_row("33FXTD5S2WJ8ZYXP", "BoxUsage:t3.micro", "0.0110000000"),
                 aws_row("BADCURRENCY00001", "BoxUsage:m5.xlarge", "0.192", currency="QQQ"),
                 aws_row("NEGATIVE00000001", "BoxUsage:m5.2xlarge", "-0.384"),
@@ -273,7 +365,9 @@ class TestPriceImportFiles(CatalogCommon):
         self.assertIn("missing TermType, Unit, PricePerUnit, Currency", reasons[14])
         m5 = self._catalog(self.aws).filtered(lambda t: t.billbyte_sku_id == "2223B6PCG6QAUYY6")
         self.assertEqual(m5.name, "AmazonEC2 BoxUsage:m5.large (RunInstances)")
-        self.assertEqual((m5.billbyte_vendor_cost, m5.billbyte_vendor_currency_id), (0.096, self.usd))
+        self.assertEqual(
+            (m5.billbyte_vendor_cost, m5.billbyte_vendor_currency_id), (0.096, self.usd)
+        )
         self.assertEqual((m5.billbyte_service_name, m5.billbyte_vendor_unit), ("AmazonEC2", "Hrs"))
         self.assertEqual(m5.uom_id, self.env.ref("uom.product_uom_hour"))
 
@@ -302,5 +396,7 @@ class TestPriceImportFiles(CatalogCommon):
         self.assertEqual(wizard.vendor_id, self.microsoft, "the format names its vendor")
         action = wizard.action_import()
         run = self.env["billbyte.price.import"].browse(action["res_id"])
-        self.assertEqual((run.file_name, run.created_count, run.rejected_count), ("pricelist_DE.csv", 2, 5))
+        self.assertEqual(
+            (run.file_name, run.created_count, run.rejected_count), ("pricelist_DE.csv", 2, 5)
+        )
         self.assertEqual(run.vendor_id, self.microsoft)

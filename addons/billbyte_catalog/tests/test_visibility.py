@@ -27,25 +27,39 @@ class TestVisibility(CatalogCommon):
 
     def _visible(self, partner):
         return self.env["product.template"].search(
-            [("id", "in", self.catalog.ids), *self.env["product.template"]._billbyte_visible_domain(partner)]
+            [
+                ("id", "in", self.catalog.ids),
+                *self.env["product.template"]._billbyte_visible_domain(partner),
+            ]
         )
 
     def test_everyone_segments_named_customers(self):
         self.assertEqual(self._visible(self.contoso), self.vm | self.m365 | self.office)
-        self.assertEqual(self._visible(self.alice), self.vm | self.m365 | self.office, "a contact sees what their company sees")
+        self.assertEqual(
+            self._visible(self.alice),
+            self.vm | self.m365 | self.office,
+            "a contact sees what their company sees",
+        )
         self.assertEqual(self._visible(self.fabrikam), self.vm | self.support)
         self.assertEqual(self._visible(self.northwind), self.vm)
-        self.assertEqual(self.catalog._billbyte_filter_visible(self.fabrikam), self.vm | self.support)
+        self.assertEqual(
+            self.catalog._billbyte_filter_visible(self.fabrikam), self.vm | self.support
+        )
 
     def test_sub_segment_sees_segment_items(self):
-        large = self.env["res.partner.category"].create({"name": "Large", "parent_id": self.enterprise.id})
+        large = self.env["res.partner.category"].create(
+            {"name": "Large", "parent_id": self.enterprise.id}
+        )
         self.northwind.category_id = large
         self.assertIn(self.m365, self._visible(self.northwind))
 
     def test_unpublished_is_invisible(self):
         self.vm.billbyte_published = False
         self.assertNotIn(self.vm, self._visible(self.northwind))
-        with self.assertRaisesRegex(ValidationError, "Virtual Machines D2s v5 is not available to customer Northwind: it is not published"):
+        with self.assertRaisesRegex(
+            ValidationError,
+            "Virtual Machines D2s v5 is not available to customer Northwind: it is not published",
+        ):
             self._quotation(self.northwind, [(self.vm, 10)])
 
     def test_quotation_refuses_an_item_the_customer_may_not_see(self):
@@ -78,7 +92,10 @@ class TestVisibility(CatalogCommon):
             "its part Microsoft 365 E3 is not offered to this customer",
             self.office._billbyte_hidden_reason(self.fabrikam),
         )
-        with self.assertRaisesRegex(ValidationError, "Office bundle is not available to customer Fabrikam: its part Microsoft 365 E3"):
+        with self.assertRaisesRegex(
+            ValidationError,
+            "Office bundle is not available to customer Fabrikam: its part Microsoft 365 E3",
+        ):
             self._quotation(self.fabrikam, [(self.office, 1)])
         # Once the licences are for everyone, the bundle is too.
         self.m365.billbyte_visibility = "everyone"

@@ -23,14 +23,15 @@ class BillbytePriceImportWizard(models.TransientModel):
     file_format = fields.Selection(FILE_FORMATS, string="Format", default="ms_license")
     vendor_id = fields.Many2one(
         "billbyte.cloud.vendor",
-        string="Vendor",
         compute="_compute_vendor_id",
         store=True,
         precompute=True,
         readonly=False,
         required=True,
     )
-    company_id = fields.Many2one("res.company", required=True, default=lambda self: self.env.company)
+    company_id = fields.Many2one(
+        "res.company", required=True, default=lambda self: self.env.company
+    )
     file = fields.Binary(string="Price List")
     file_name = fields.Char()
     segment = fields.Char(
@@ -51,7 +52,9 @@ class BillbytePriceImportWizard(models.TransientModel):
     def _compute_vendor_id(self):
         Vendor = self.env["billbyte.cloud.vendor"]
         for wizard in self:
-            code = "aws" if wizard.mode == "aws_api" else FORMAT_VENDOR_CODES.get(wizard.file_format)
+            code = (
+                "aws" if wizard.mode == "aws_api" else FORMAT_VENDOR_CODES.get(wizard.file_format)
+            )
             vendor = Vendor.search([("code", "=", code)], limit=1) if code else Vendor
             wizard.vendor_id = vendor or wizard.vendor_id
 

@@ -11,7 +11,9 @@ class BillbytePriceSimulator(models.TransientModel):
     _description = "Cloud Price Simulator"
 
     product_tmpl_id = fields.Many2one("product.template", string="Product", required=True)
-    company_id = fields.Many2one("res.company", required=True, default=lambda self: self.env.company)
+    company_id = fields.Many2one(
+        "res.company", required=True, default=lambda self: self.env.company
+    )
     date = fields.Date(required=True, default=fields.Date.context_today)
     quantity = fields.Float(default=1.0, digits="Product Unit of Measure", required=True)
     partner_id = fields.Many2one(
@@ -69,7 +71,9 @@ class BillbytePriceSimulator(models.TransientModel):
         template = self.product_tmpl_id
         product = template.product_variant_id
         currency = pricelist.currency_id
-        price = pricelist._get_product_price(product, self.quantity, currency=currency, date=self.date)
+        price = pricelist._get_product_price(
+            product, self.quantity, currency=currency, date=self.date
+        )
         cost_currency = template._billbyte_cost_currency()
         cost = (
             cost_currency._convert(
