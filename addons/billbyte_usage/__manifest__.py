@@ -22,6 +22,7 @@
         "views/usage_record_views.xml",
         "views/account_analytic_line_views.xml",
         "wizards/usage_import_wizard_views.xml",
+        "views/res_partner_views.xml",
         "views/billbyte_usage_menus.xml",
     ],
     "demo": ["demo/cloud_account_demo.xml", "demo/connection_demo.xml"],

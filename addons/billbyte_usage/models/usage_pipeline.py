@@ -288,7 +288,7 @@ class BillbyteUsagePipeline(models.AbstractModel):
         """Typed, validated, keyed rows in bb_rows: one set-based pass over bb_stage."""
         cr = self.env.cr
         env = self.env
-        select, reasons = [], []
+        select, reasons, checks = [], [], []
         joins = []
         # Texts from the file or translations travel as parameters; only our own
         # generated identifiers (cN, field names from FOCUS_COLUMNS) are spliced in.
@@ -309,11 +309,10 @@ class BillbyteUsagePipeline(models.AbstractModel):
             if kind == "text":
                 select.append(f"NULLIF(trim({raw}), '') AS {field_name}")
             elif kind == "number":
-                select.append(
-                    f"CASE WHEN {raw} ~ %(number_re)s THEN {raw}::numeric END AS {field_name}"
-                )
+                checks.append(f"({raw} ~ %(number_re)s) AS ok_{index}")
+                select.append(f"CASE WHEN s.ok_{index} THEN {raw}::numeric END AS {field_name}")
                 reasons.append(
-                    f"WHEN NULLIF(trim({raw}), '') IS NOT NULL AND {raw} !~ %(number_re)s "
+                    f"WHEN NULLIF(trim({raw}), '') IS NOT NULL AND NOT s.ok_{index} "
                     f"THEN format({param(env._('%s %%L is not a number', column))}, {raw})"
                 )
             elif kind == "datetime":
@@ -366,9 +365,10 @@ class BillbyteUsagePipeline(models.AbstractModel):
                    CASE WHEN {late} THEN ca.billed_until + 1 ELSE {start}::date END AS usage_date,
                    CASE WHEN {late} OR {charge_class} = 'Correction'
                         THEN to_char({start}, 'YYYY-MM') END AS corrected_period,
-                   md5(concat_ws(chr(31), %(connection)s::text, {all_raw})) AS dedup_key,
+                   md5(concat_ws(chr(31), %(connection)s::text, {all_raw}))::uuid AS dedup_key,
                    CASE {" ".join(reasons)} END AS reject_reason
-              FROM bb_stage s
+              -- OFFSET 0 keeps each number's check computed once per row.
+              FROM (SELECT s.*, {", ".join(checks) or "true"} FROM bb_stage s OFFSET 0) s
               LEFT JOIN bb_currencies cur ON cur.raw = {currency_raw}
               LEFT JOIN billbyte_cloud_account ca
                      ON ca.company_id = %(company)s AND ca.vendor_id = %(vendor)s
@@ -386,7 +386,7 @@ class BillbyteUsagePipeline(models.AbstractModel):
                   FROM bb_rows
                  WHERE dedup_key IN (SELECT dedup_key FROM bb_rows GROUP BY dedup_key HAVING count(*) > 1)
             )
-            UPDATE bb_rows r SET dedup_key = md5(r.dedup_key || '#' || repeated.n)
+            UPDATE bb_rows r SET dedup_key = md5(r.dedup_key::text || '#' || repeated.n)::uuid
               FROM repeated WHERE repeated.line_no = r.line_no AND repeated.n > 1
             """
         )

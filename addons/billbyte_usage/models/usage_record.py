@@ -3,7 +3,7 @@
 from odoo import _, fields, models
 from odoo.exceptions import UserError
 
-from ..fields import FactMany2one
+from ..fields import FactMany2one, UuidKey
 
 
 class BillbyteUsageRecord(models.Model):
@@ -38,7 +38,7 @@ class BillbyteUsageRecord(models.Model):
         [("unmatched", "Unmatched"), ("rated", "Rated")], required=True, readonly=True
     )
     line_number = fields.Integer(readonly=True)
-    dedup_key = fields.Char(required=True, readonly=True)
+    dedup_key = UuidKey(required=True, readonly=True)
 
     # FOCUS columns
     billing_account_id = fields.Char(string="BillingAccountId", readonly=True)
