@@ -74,6 +74,19 @@ class BillbyteCloudVendor(models.Model):
         string="AWS Secret Access Key",
         groups="base.group_system",
     )
+    azure_retail_prices_filter = fields.Char(
+        help="OData filter of the Azure Retail Prices API selecting the meters to sync, "
+        "e.g. serviceName eq 'Virtual Machines' and armRegionName eq 'westeurope'.",
+    )
+    azure_retail_prices_currency = fields.Char(
+        string="Azure Prices Currency",
+        default="USD",
+        help="Currency code the Azure Retail Prices API quotes in (currencyCode).",
+    )
+    azure_retail_prices_url = fields.Char(
+        string="Azure Retail Prices URL",
+        default="https://prices.azure.com/api/retail/prices",
+    )
     price_import_ids = fields.One2many("billbyte.price.import", "vendor_id", string="Price Imports")
     price_import_count = fields.Integer(compute="_compute_price_import_count")
     last_price_sync = fields.Datetime(readonly=True)
@@ -118,7 +131,7 @@ class BillbyteCloudVendor(models.Model):
     def action_sync_prices(self):
         """Button: pull this vendor's prices now; a failure is shown, nothing lands."""
         self.ensure_one()
-        runs = self._billbyte_sync_prices(source="aws_api", raise_on_error=True)
+        runs = self._billbyte_sync_prices(raise_on_error=True)
         action = self.env["ir.actions.actions"]._for_xml_id(
             "billbyte_catalog.action_billbyte_price_import"
         )
@@ -133,27 +146,33 @@ class BillbyteCloudVendor(models.Model):
             if code.strip()
         ]
 
-    def _billbyte_sync_prices(self, source="sync", raise_on_error=False):
-        """Pull the prices of each vendor in self from its price API.
+    def _billbyte_sync_prices(self, source=None, raise_on_error=False):
+        """Pull the prices of each vendor in self from its price APIs: the AWS Price
+        List Query API for each service code, the Azure Retail Prices API for the filter.
 
-        One import run per vendor and service; each runs in its own savepoint, so a
-        service that fails is recorded as a failed run and leaves no partial prices.
-        """
-        runs = self.env["billbyte.price.import"]
+        One import run per vendor and service (source: the API's, or e.g. "sync"); a
+        pull that fails is recorded as a failed run and leaves no partial prices."""
+        Import = self.env["billbyte.price.import"]
+        runs = Import
         for vendor in self:
             codes = vendor._billbyte_aws_service_codes()
-            if not codes:
+            if not codes and not vendor.azure_retail_prices_filter:
                 if raise_on_error:
                     raise UserError(
                         self.env._(
-                            "Vendor %(vendor)s has no AWS service codes to sync prices for.",
+                            "Vendor %(vendor)s has no price API to sync from: set AWS service "
+                            "codes or an Azure Retail Prices filter.",
                             vendor=vendor.display_name,
                         )
                     )
                 continue
             for service_code in codes:
-                runs |= runs._billbyte_import_aws_api(
-                    vendor, service_code, source=source, raise_on_error=raise_on_error
+                runs |= Import._billbyte_import_aws_api(
+                    vendor, service_code, source=source or "aws_api", raise_on_error=raise_on_error
+                )
+            if vendor.azure_retail_prices_filter:
+                runs |= Import._billbyte_import_azure_api(
+                    vendor, source=source or "azure_api", raise_on_error=raise_on_error
                 )
             vendor.last_price_sync = fields.Datetime.now()
         return runs

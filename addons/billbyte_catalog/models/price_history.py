@@ -6,6 +6,7 @@ PRICE_SOURCES = [
     ("manual", "Manual Change"),
     ("file", "Price File"),
     ("aws_api", "AWS Price List API"),
+    ("azure_api", "Azure Retail Prices API"),
     ("sync", "Scheduled Sync"),
 ]
 

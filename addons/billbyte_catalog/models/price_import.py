@@ -3,6 +3,8 @@
 import logging
 from decimal import Decimal, InvalidOperation
 
+import requests
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import float_compare
@@ -30,6 +32,7 @@ def _decimal(text):
         return None
 
 
+AZURE_RETAIL_PRICES_URL = "https://prices.azure.com/api/retail/prices"
 UOM_XMLIDS = {
     "hour": "uom.product_uom_hour",
     "day": "uom.product_uom_day",
@@ -48,7 +51,11 @@ class BillbytePriceImport(models.Model):
     vendor_id = fields.Many2one("billbyte.cloud.vendor", required=True, index=True)
     source = fields.Selection(PRICE_SOURCES, required=True, help="Where the prices came from.")
     file_format = fields.Selection(
-        [*price_list_formats.FILE_FORMATS, ("aws_api", "AWS Price List Query API")],
+        [
+            *price_list_formats.FILE_FORMATS,
+            ("aws_api", "AWS Price List Query API"),
+            ("azure_api", "Azure Retail Prices API"),
+        ],
         string="Format",
         required=True,
     )
@@ -120,29 +127,79 @@ class BillbytePriceImport(models.Model):
         return run
 
     @api.model
-    def _billbyte_import_aws_api(
-        self, vendor, service_code, source="aws_api", raise_on_error=False
-    ):
-        """Pull one service's prices through the AWS Price List Query API (GetProducts).
+    def _billbyte_import_api(self, vendor, api_code, subject, source=None, raise_on_error=False):
+        """Pull prices from a vendor's price API (api_code aws_api or azure_api; subject
+        the AWS service code or the Azure filter).
 
         All pages are read before anything is written: a failed pull leaves the
         catalog as it was, raising (raise_on_error) or recording a failed run."""
+        fetch = {
+            "aws_api": self._billbyte_fetch_aws_offers,
+            "azure_api": self._billbyte_fetch_azure_offers,
+        }[api_code]
         run_vals = {
             "vendor_id": vendor.id,
-            "source": source,
-            "file_format": "aws_api",
-            "file_name": service_code,
+            "source": source or api_code,
+            "file_format": api_code,
+            "file_name": subject,
         }
         try:
-            offers, skipped = self._billbyte_fetch_aws_offers(vendor, service_code)
+            offers, skipped = fetch(vendor, subject)
         except UserError as error:
             if raise_on_error:
                 raise
-            _logger.warning("AWS price pull of %s failed: %s", service_code, error)
+            _logger.warning("Price pull %s of %s failed: %s", api_code, subject, error)
             return self.create(dict(run_vals, state="failed", message=str(error)))
         run = self.create(run_vals)
         run._billbyte_apply_offers(offers, skipped)
         return run
+
+    @api.model
+    def _billbyte_import_aws_api(
+        self, vendor, service_code, source="aws_api", raise_on_error=False
+    ):
+        """Pull one service's prices through the AWS Price List Query API (GetProducts)."""
+        return self._billbyte_import_api(vendor, "aws_api", service_code, source, raise_on_error)
+
+    @api.model
+    def _billbyte_import_azure_api(
+        self, vendor, odata_filter=None, source="azure_api", raise_on_error=False
+    ):
+        """Pull the prices a filter (by default the vendor's) selects from the Azure
+        Retail Prices API."""
+        if odata_filter is None:
+            odata_filter = vendor.azure_retail_prices_filter or ""
+        return self._billbyte_import_api(vendor, "azure_api", odata_filter, source, raise_on_error)
+
+    @api.model
+    def _billbyte_fetch_azure_offers(self, vendor, odata_filter):
+        url = vendor.azure_retail_prices_url or AZURE_RETAIL_PRICES_URL
+        params = {"currencyCode": vendor.azure_retail_prices_currency or "USD"}
+        if odata_filter:
+            params["$filter"] = odata_filter
+        offers, skipped, line = [], 0, 0
+        while url:
+            try:
+                response = requests.get(url, params=params, timeout=60)
+                response.raise_for_status()
+                page = response.json()
+            except (requests.RequestException, ValueError) as error:
+                raise UserError(
+                    self.env._(
+                        "The Azure Retail Prices API refused or failed the request: %(error)s",
+                        error=error,
+                    )
+                ) from error
+            for item in page.get("Items") or []:
+                line += 1
+                offer = price_list_formats.azure_api_offer(self.env, line, item)
+                if offer is None:
+                    skipped += 1
+                else:
+                    offers.append(offer)
+            # NextPageLink carries the query (filter, currency, $skip) itself.
+            url, params = page.get("NextPageLink"), None
+        return offers, skipped
 
     @api.model
     def _billbyte_aws_pricing_client(self, vendor):

@@ -359,6 +359,44 @@ def aws_api_offer(env, line, item, currency_code="USD"):
     }
 
 
+def azure_api_offer(env, line, item):
+    """One item of the Azure Retail Prices API as an offer; None for prices the
+    catalog does not sell (reservations, savings plans, dev/test, higher tiers)."""
+    if not isinstance(item, dict):
+        return {"line": line, "sku": "", "term": False, "error": env._("not a price item")}
+    price_type = (item.get("type") or "").lower()
+    if (price_type and price_type != "consumption") or not _is_zero(
+        str(item.get("tierMinimumUnits") or 0)
+    ):
+        return None
+    name = " ".join(part for part in (item.get("productName"), item.get("meterName")) if part)
+    if item.get("location"):
+        name = f"{name} ({item['location']})"
+    price = item.get("unitPrice", item.get("retailPrice"))
+    values = {
+        "meterId": item.get("meterId"),
+        "unitOfMeasure": item.get("unitOfMeasure"),
+        "unitPrice": price,
+        "currencyCode": item.get("currencyCode"),
+    }
+    return {
+        "line": line,
+        "sku": item.get("meterId") or "",
+        "term": False,
+        "name": name,
+        "service_name": item.get("serviceName") or "",
+        "offer_type": "metered",
+        "vendor_unit": item.get("unitOfMeasure") or "",
+        "uom_kind": uom_kind(item.get("unitOfMeasure")),
+        # JSON numbers: repr keeps what the API wrote (0.096 stays 0.096).
+        "price": repr(price)
+        if isinstance(price, float)
+        else str(price if price is not None else ""),
+        "currency": item.get("currencyCode") or "",
+        "missing": [label for label, value in values.items() if value in (None, "")],
+    }
+
+
 READERS = {
     "ms_license": read_ms_license,
     "azure_meter": read_azure_meters,

@@ -3,6 +3,7 @@
 import base64
 
 from odoo import api, fields, models
+from odoo.exceptions import UserError
 
 from ..models.price_list_formats import FILE_FORMATS
 
@@ -16,7 +17,11 @@ class BillbytePriceImportWizard(models.TransientModel):
     _description = "Import Cloud Vendor Prices"
 
     mode = fields.Selection(
-        [("file", "Price List File"), ("aws_api", "AWS Price List Query API")],
+        [
+            ("file", "Price List File"),
+            ("aws_api", "AWS Price List Query API"),
+            ("azure_api", "Azure Retail Prices API"),
+        ],
         required=True,
         default="file",
     )
@@ -48,26 +53,39 @@ class BillbytePriceImportWizard(models.TransientModel):
         help="e.g. AmazonEC2. Empty: every service code set on the vendor.",
     )
 
+    azure_filter = fields.Char(
+        help="OData filter of the Azure Retail Prices API, e.g. serviceName eq 'Virtual "
+        "Machines' and armRegionName eq 'westeurope'. Empty: the vendor's filter.",
+    )
+
     @api.depends("mode", "file_format")
     def _compute_vendor_id(self):
         Vendor = self.env["billbyte.cloud.vendor"]
         for wizard in self:
-            code = (
-                "aws" if wizard.mode == "aws_api" else FORMAT_VENDOR_CODES.get(wizard.file_format)
-            )
+            code = {"aws_api": "aws", "azure_api": "microsoft"}.get(
+                wizard.mode
+            ) or FORMAT_VENDOR_CODES.get(wizard.file_format)
             vendor = Vendor.search([("code", "=", code)], limit=1) if code else Vendor
             wizard.vendor_id = vendor or wizard.vendor_id
 
     def action_import(self):
         self.ensure_one()
         Import = self.env["billbyte.price.import"].with_company(self.company_id)
-        if self.mode == "aws_api":
-            if self.aws_service_code:
-                runs = Import._billbyte_import_aws_api(
-                    self.vendor_id, self.aws_service_code.strip(), raise_on_error=True
-                )
-            else:
-                runs = self.vendor_id._billbyte_sync_prices(source="aws_api", raise_on_error=True)
+        if self.mode == "azure_api":
+            runs = Import._billbyte_import_azure_api(
+                self.vendor_id, odata_filter=self.azure_filter or None, raise_on_error=True
+            )
+        elif self.mode == "aws_api":
+            codes = (
+                [self.aws_service_code.strip()]
+                if self.aws_service_code
+                else self.vendor_id._billbyte_aws_service_codes()
+            )
+            if not codes:
+                raise UserError(self.env._("Name the AWS service code to pull, e.g. AmazonEC2."))
+            runs = Import
+            for code in codes:
+                runs |= Import._billbyte_import_aws_api(self.vendor_id, code, raise_on_error=True)
         else:
             options = {}
             if self.file_format == "ms_license":
