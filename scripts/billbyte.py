@@ -167,7 +167,7 @@ def run_odoo_tests(database, modules):
 
 
 def run_pytest(database, paths):
-    junit = CACHE / "pytest-junit.xml"
+    junit = CACHE / f"pytest-junit-{database}.xml"
     env = dict(os.environ, BILLBYTE_TEST_DB=database)
     rc = subprocess.run(
         [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", f"--junitxml={junit}", *paths],
