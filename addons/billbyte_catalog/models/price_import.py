@@ -4,10 +4,11 @@ import logging
 from decimal import Decimal, InvalidOperation
 
 import requests
+from psycopg2.extras import execute_values
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import float_compare
+from odoo.tools import float_compare, float_round
 
 from . import price_list_formats
 from .price_history import PRICE_SOURCES
@@ -301,7 +302,8 @@ class BillbytePriceImport(models.Model):
 
     def _billbyte_apply_offers(self, offers, skipped=0):
         """Create or update catalog products by (vendor, SKU, term): one batched
-        create for new products, a write only where the vendor's price changed."""
+        create for new products, one UPDATE for the products whose vendor price
+        (or unit) changed, one batched create of their price history."""
         self.ensure_one()
         vendor = self.vendor_id
         valid, rejections = self._billbyte_check_offers(offers)
@@ -325,31 +327,46 @@ class BillbytePriceImport(models.Model):
             if key not in by_key or template.company_id:
                 by_key[key] = template
         digits = self.env["decimal.precision"].precision_get("Cloud Vendor Price")
-        to_create, updated, unchanged = [], 0, 0
+        to_create, updates, before, unchanged = [], [], {}, 0
         for key, offer in valid.items():
             template = by_key.get(key)
             if not template:
                 to_create.append(self._billbyte_new_product_vals(offer))
                 continue
-            vals = {}
-            if (
-                float_compare(
-                    template.billbyte_vendor_cost, float(offer["cost"]), precision_digits=digits
-                )
+            cost = float_round(float(offer["cost"]), precision_digits=digits)
+            cost_changed = bool(
+                float_compare(template.billbyte_vendor_cost, cost, precision_digits=digits)
                 or template.billbyte_vendor_currency_id.id != offer["currency_id"]
-            ):
-                vals["billbyte_vendor_cost"] = float(offer["cost"])
-                vals["billbyte_vendor_currency_id"] = offer["currency_id"]
-            if offer["vendor_unit"] and template.billbyte_vendor_unit != offer["vendor_unit"]:
-                vals["billbyte_vendor_unit"] = offer["vendor_unit"]
-            if not template.billbyte_service_name and offer["service_name"]:
-                vals["billbyte_service_name"] = offer["service_name"]
-            if vals:
-                template.write(vals)
-            if "billbyte_vendor_cost" in vals:
-                updated += 1
+            )
+            unit = offer["vendor_unit"] or template.billbyte_vendor_unit or None
+            service = template.billbyte_service_name or offer["service_name"] or None
+            if cost_changed:
+                before[template.id] = (
+                    template.billbyte_vendor_cost,
+                    template.billbyte_vendor_currency_id.id,
+                )
             else:
                 unchanged += 1
+            if (
+                cost_changed
+                or unit != (template.billbyte_vendor_unit or None)
+                or service != (template.billbyte_service_name or None)
+            ):
+                updates.append(
+                    (
+                        template.id,
+                        cost if cost_changed else template.billbyte_vendor_cost,
+                        offer["currency_id"]
+                        if cost_changed
+                        else template.billbyte_vendor_currency_id.id or None,
+                        unit,
+                        service,
+                        self.env.uid,
+                    )
+                )
+        if updates:
+            self._billbyte_update_products(Template, updates)
+            Template.browse(list(before))._billbyte_log_price_changes(before)
         if to_create:
             Template.create(to_create)
         if rejections:
@@ -358,12 +375,40 @@ class BillbytePriceImport(models.Model):
             {
                 "line_count": len(offers) + skipped,
                 "created_count": len(to_create),
-                "updated_count": updated,
+                "updated_count": len(before),
                 "unchanged_count": unchanged,
                 "skipped_count": skipped,
                 "rejected_count": len(rejections),
             }
         )
+
+    def _billbyte_update_products(self, Template, updates):
+        """One UPDATE for every changed product: (id, cost, currency, unit, service, uid)."""
+        fields_written = [
+            "billbyte_vendor_cost",
+            "billbyte_vendor_currency_id",
+            "billbyte_vendor_unit",
+            "billbyte_service_name",
+        ]
+        Template.flush_model(fields_written)
+        execute_values(
+            self.env.cr._obj,
+            """
+            UPDATE product_template t
+               SET billbyte_vendor_cost = v.cost,
+                   billbyte_vendor_currency_id = v.currency_id,
+                   billbyte_vendor_unit = v.unit,
+                   billbyte_service_name = v.service,
+                   write_uid = v.uid,
+                   write_date = now() AT TIME ZONE 'UTC'
+              FROM (VALUES %s) AS v(id, cost, currency_id, unit, service, uid)
+             WHERE t.id = v.id
+            """,
+            updates,
+            template="(%s, %s::numeric, %s::int, %s::varchar, %s::varchar, %s::int)",
+            page_size=1000,
+        )
+        Template.invalidate_model([*fields_written, "write_uid", "write_date"])
 
     def _billbyte_new_product_vals(self, offer):
         uom = self.env.ref(UOM_XMLIDS[offer["uom_kind"]])

@@ -1,5 +1,7 @@
 # Copyright 2026 BillByte
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from collections import defaultdict
+
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, ValidationError
 from odoo.osv import expression
@@ -30,6 +32,7 @@ class ProductTemplate(models.Model):
     billbyte_sku_id = fields.Char(
         string="Vendor SKU / Meter",
         index="btree_not_null",
+        copy=False,
         help="The vendor's SKU or meter id (FOCUS SkuId); empty for a product "
         "that covers the whole service.",
     )
@@ -245,24 +248,31 @@ class ProductTemplate(models.Model):
                 ]
             )
         )
+
+        def key(template):
+            return (
+                template.billbyte_vendor_id.id,
+                template.billbyte_sku_id,
+                template.billbyte_term or False,
+                template.company_id.id,
+            )
+
+        ids_by_key = defaultdict(list)
+        for other in others:
+            ids_by_key[key(other)].append(other.id)
         for template in templates:
-            for other in others:
-                if (
-                    other.id != template.id
-                    and other.billbyte_vendor_id == template.billbyte_vendor_id
-                    and other.billbyte_sku_id == template.billbyte_sku_id
-                    and (other.billbyte_term or False) == (template.billbyte_term or False)
-                    and other.company_id == template.company_id
-                ):
-                    raise ValidationError(
-                        self.env._(
-                            "Vendor SKU %(sku)s of %(vendor)s is already in the catalog as "
-                            "%(other)s.",
-                            sku=template.billbyte_sku_id,
-                            vendor=template.billbyte_vendor_id.display_name,
-                            other=other.display_name,
-                        )
+            duplicates = [
+                other_id for other_id in ids_by_key[key(template)] if other_id != template.id
+            ]
+            if duplicates:
+                raise ValidationError(
+                    self.env._(
+                        "Vendor SKU %(sku)s of %(vendor)s is already in the catalog as %(other)s.",
+                        sku=template.billbyte_sku_id,
+                        vendor=template.billbyte_vendor_id.display_name,
+                        other=others.browse(duplicates[0]).display_name,
                     )
+                )
 
     # ------------------------------------------------------------------
     # Vendor cost and its history

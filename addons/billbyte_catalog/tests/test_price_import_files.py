@@ -4,7 +4,7 @@ import base64
 import io
 import zipfile
 
-from odoo.exceptions import UserError
+from odoo.exceptions import UserError, ValidationError
 from odoo.tests import tagged
 
 from .common import CatalogCommon, csv_bytes
@@ -380,6 +380,20 @@ class TestPriceImportFiles(CatalogCommon):
             lambda t: t.billbyte_sku_id == "LAMBDAGBSECOND01"
         )
         self.assertEqual(lambda_gb_second.billbyte_vendor_cost, 0.0000166667)
+
+    def test_same_sku_twice_by_hand_is_refused(self):
+        with self.assertRaisesRegex(
+            ValidationError, "Vendor SKU meter-d2sv5 of .* is already in the catalog"
+        ):
+            self.vm.copy({"name": "Another D2s v5", "billbyte_sku_id": "meter-d2sv5"})
+        self.assertFalse(
+            self.vm.copy().billbyte_sku_id, "a duplicated product waits for its own SKU"
+        )
+        # The same SKU with another term is another offer.
+        annual = self.m365.copy(
+            {"billbyte_term": "annual", "billbyte_sku_id": self.m365.billbyte_sku_id}
+        )
+        self.assertEqual(annual.billbyte_sku_id, self.m365.billbyte_sku_id)
 
     # ------------------------------------------------------------------
     # The wizard
