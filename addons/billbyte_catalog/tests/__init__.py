@@ -7,3 +7,4 @@ from . import test_catalog_pricing
 from . import test_portal
 from . import test_azure_retail_prices_api
 from . import test_views
+from . import test_security
