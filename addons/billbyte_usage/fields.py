@@ -12,9 +12,9 @@ class FactMany2one(fields.Many2one):
     each locking the referenced row: on a usage import of a million rows with a
     dozen references that is most of the import's time. The references of a
     usage record point to master data (company, currency, connection, product,
-    pricelist, import run) whose deletion is refused in Python while usage
+    pricelist, import run, cloud account) whose deletion is refused in Python while usage
     refers to it (see the ``@api.ondelete`` guards), so integrity holds without
-    the per-row check. The cloud account keeps a real foreign key.
+    the per-row check.
     """
 
     def update_db_foreign_key(self, model, column):

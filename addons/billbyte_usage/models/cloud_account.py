@@ -1,6 +1,7 @@
 # Copyright 2026 BillByte
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo import api, fields, models
+from odoo.exceptions import UserError
 
 
 class BillbyteCloudAccount(models.Model):
@@ -213,6 +214,20 @@ class BillbyteCloudAccount(models.Model):
         )
         for account, analytic in zip(todo, analytic_accounts, strict=True):
             account.analytic_account_id = analytic
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_with_usage(self):
+        """Usage records keep a plain reference (no foreign key): refuse to orphan them."""
+        if (
+            self.env["billbyte.usage.record"]
+            .sudo()
+            .search_count([("cloud_account_id", "in", self.ids)], limit=1)
+        ):
+            raise UserError(
+                self.env._(
+                    "A cloud account with imported usage cannot be deleted. Archive it instead."
+                )
+            )
 
     def action_suspend(self):
         self.write({"state": "suspended"})

@@ -576,24 +576,39 @@ class BillbyteUsagePipeline(models.AbstractModel):
         cr.execute(
             """
             WITH scope AS (
-                SELECT DISTINCT sub_account_id, charge_date FROM bb_rows
+                SELECT DISTINCT cloud_account_id, sub_account_id, charge_date FROM bb_rows
                  WHERE reject_reason IS NULL AND NOT is_late
-            ), removed AS (
+            ), removed_rated AS (
+                -- uses the (cloud_account_id, usage_date, product_id) index
                 DELETE FROM billbyte_usage_record u
                  USING scope
-                 WHERE u.connection_id = %(connection)s
-                   AND u.sub_account_id = scope.sub_account_id
+                 WHERE scope.cloud_account_id IS NOT NULL
+                   AND u.cloud_account_id = scope.cloud_account_id
+                   AND u.usage_date = scope.charge_date
                    AND u.charge_date = scope.charge_date
-                   AND u.usage_date = u.charge_date
+                   AND u.connection_id = %(connection)s
                    AND NOT EXISTS (SELECT 1 FROM bb_rows r WHERE r.dedup_key = u.dedup_key)
              RETURNING u.cloud_account_id, u.product_id, u.usage_date, u.corrected_period
+            ), removed_unmatched AS (
+                -- uses the partial index on unmatched records
+                DELETE FROM billbyte_usage_record u
+                 USING scope
+                 WHERE scope.cloud_account_id IS NULL
+                   AND u.state = 'unmatched'
+                   AND u.company_id = %(company)s
+                   AND u.vendor_id = %(vendor)s
+                   AND u.sub_account_id = scope.sub_account_id
+                   AND u.charge_date = scope.charge_date
+                   AND u.connection_id = %(connection)s
+                   AND NOT EXISTS (SELECT 1 FROM bb_rows r WHERE r.dedup_key = u.dedup_key)
+             RETURNING u.id
             ), keys AS (
                 INSERT INTO bb_keys
-                SELECT DISTINCT * FROM removed WHERE cloud_account_id IS NOT NULL
+                SELECT DISTINCT * FROM removed_rated
             )
-            SELECT count(*) FROM removed
+            SELECT (SELECT count(*) FROM removed_rated) + (SELECT count(*) FROM removed_unmatched)
             """,
-            {"connection": connection.id},
+            {"connection": connection.id, "company": company.id, "vendor": connection.vendor_id.id},
         )
         rows_replaced = cr.fetchone()[0]
         joins, cost_company, price = self._rating_sql(company)

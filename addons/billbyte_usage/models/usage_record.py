@@ -27,9 +27,7 @@ class BillbyteUsageRecord(models.Model):
     vendor_id = FactMany2one("billbyte.cloud.vendor", required=True, readonly=True)
     company_id = FactMany2one("res.company", required=True, readonly=True)
     company_currency_id = fields.Many2one(related="company_id.currency_id")
-    cloud_account_id = fields.Many2one(
-        "billbyte.cloud.account", readonly=True, check_company=True, ondelete="restrict"
-    )
+    cloud_account_id = FactMany2one("billbyte.cloud.account", readonly=True, check_company=True)
     partner_id = FactMany2one(
         "res.partner", related="cloud_account_id.partner_id", store=True, string="Customer"
     )
@@ -124,8 +122,7 @@ class BillbyteUsageRecord(models.Model):
             """
             CREATE INDEX IF NOT EXISTS billbyte_usage_record_account_day_idx
                 ON billbyte_usage_record (cloud_account_id, usage_date, product_id);
-            CREATE INDEX IF NOT EXISTS billbyte_usage_record_scope_idx
-                ON billbyte_usage_record (connection_id, sub_account_id, charge_date);
+            DROP INDEX IF EXISTS billbyte_usage_record_scope_idx;
             CREATE INDEX IF NOT EXISTS billbyte_usage_record_unmatched_idx
                 ON billbyte_usage_record (company_id, vendor_id, sub_account_id)
                 WHERE state = 'unmatched';

@@ -72,6 +72,6 @@ class TestUsageAccess(UsageCommon):
 
     def test_master_data_with_usage_cannot_be_deleted(self):
         run = self.import_bytes(focus_csv(rows()))
-        for record in (run, self.connection, self.ec2, self.cost_plus_usd):
+        for record in (run, self.connection, self.ec2, self.cost_plus_usd, self.account_contoso):
             with self.assertRaises(UserError):
                 record.unlink()
