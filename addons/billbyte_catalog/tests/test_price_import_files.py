@@ -201,6 +201,16 @@ class TestPriceImportFiles(CatalogCommon):
         change = premium.billbyte_price_history_ids.filtered(lambda h: h.import_id == run)
         self.assertEqual((change.old_cost, change.new_cost, change.source), (22.0, 20.6, "file"))
         self.assertEqual((change.old_currency_id, change.currency_id), (self.usd, self.eur))
+        # The run lists the products it priced; the vendor lists its runs.
+        priced = self.env["product.template"].search(run.action_view_products()["domain"])
+        self.assertEqual(priced, created | premium)
+        self.assertIn(
+            run,
+            self.env["billbyte.price.import"].search(
+                self.microsoft.action_view_price_imports()["domain"]
+            ),
+        )
+        self.assertEqual(self.microsoft.price_import_count, 1)
 
     def test_ms_license_import_twice_changes_nothing(self):
         self._import(self.microsoft, "ms_license", self._ms_file())
