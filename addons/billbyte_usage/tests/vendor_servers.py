@@ -151,6 +151,7 @@ class PartnerCenterStandIn:
         # path prefix -> list of (status, Retry-After) answered before the real answer
         self.faults = {}
         self.always_fail = set()
+        self.blob_failures = set()
         self.requests = []
         self.export_bodies = []
         self.customers = {}
@@ -331,6 +332,8 @@ class PartnerCenterStandIn:
         name = path.split("/", 3)[3]
         if query.get("sig") != ["xyz"]:
             return self._send(handler, 403, raw=b"<Error><Code>AuthenticationFailed</Code></Error>")
+        if name in self.blob_failures:
+            return self._send(handler, 500, raw=b"<Error><Code>InternalError</Code></Error>")
         if name not in self.blobs:
             return self._send(handler, 404, raw=b"<Error><Code>BlobNotFound</Code></Error>")
         return self._send(handler, 200, raw=self.blobs[name],
