@@ -2,7 +2,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 import logging
 import os
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 from dateutil.relativedelta import relativedelta
 
@@ -380,7 +380,8 @@ class BillbyteConnection(models.Model):
                     self.env._("The Google Cloud export file %(path)s cannot be read: %(error)s",
                                path=path or "-", error=error.strerror)
                 ) from None
-            run.source = f"{os.path.basename(path)} ({stat.st_size} bytes, {fields.Datetime.to_string(fields.Datetime.now().fromtimestamp(stat.st_mtime))})"
+            modified = datetime.fromtimestamp(stat.st_mtime, timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
+            run.source = f"{os.path.basename(path)} ({stat.st_size} bytes, {modified} UTC)"
             if self._already_imported(run):
                 return None
             run.sudo().source_path = path
