@@ -159,8 +159,11 @@ class AwsConnector:
             manifest = json.loads(body)
         except ValueError:
             raise VendorError(
-                self.env._("The export manifest s3://%(bucket)s/%(key)s is not JSON.",
-                           bucket=conn.aws_s3_bucket, key=key)
+                self.env._(
+                    "The export manifest s3://%(bucket)s/%(key)s is not JSON.",
+                    bucket=conn.aws_s3_bucket,
+                    key=key,
+                )
             ) from None
         files = manifest.get("dataFiles") or manifest.get("reportKeys") or []
         keys = []
@@ -246,7 +249,9 @@ class AwsConnector:
                 yield cur2_to_focus(row) if cur2 else row
         except (OSError, EOFError, UnicodeDecodeError, csv.Error) as error:
             raise VendorError(
-                self.env._("The export file %(key)s cannot be read: %(error)s", key=key, error=error)
+                self.env._(
+                    "The export file %(key)s cannot be read: %(error)s", key=key, error=error
+                )
             ) from None
 
     def _parquet_rows(self, key, spool):
@@ -259,7 +264,9 @@ class AwsConnector:
                     yield {name: _json_text(value) for name, value in row.items()}
         except Exception as error:  # pyarrow raises its own error classes
             raise VendorError(
-                self.env._("The Parquet file %(key)s cannot be read: %(error)s", key=key, error=error)
+                self.env._(
+                    "The Parquet file %(key)s cannot be read: %(error)s", key=key, error=error
+                )
             ) from None
 
     # -- Cost Explorer ----------------------------------------------------

@@ -22,10 +22,8 @@ def retry_after_seconds(response, default):
     value = (response.headers.get("Retry-After") or "").strip()
     if not value:
         return default
-    try:
-        return min(max(float(value), 0.0), MAX_WAIT)
-    except ValueError:
-        pass
+    if value.replace(".", "", 1).isdigit():
+        return min(float(value), MAX_WAIT)
     try:
         moment = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError):

@@ -170,9 +170,7 @@ class MicrosoftConnector:
             )
             result = app.acquire_token_for_client(scopes=[f"{resource}/.default"])
         except (ValueError, requests.RequestException) as error:
-            raise VendorError(
-                self.env._("Microsoft sign-in failed: %s", error)
-            ) from None
+            raise VendorError(self.env._("Microsoft sign-in failed: %s", error)) from None
         if "access_token" not in result:
             raise VendorError(
                 self.env._(
@@ -338,16 +336,21 @@ class MicrosoftConnector:
                 except ValueError as error:
                     source.reject(
                         line_base + number,
-                        self.env._("%(blob)s line %(line)s is not JSON: %(error)s",
-                                   blob=name, line=number, error=error),
+                        self.env._(
+                            "%(blob)s line %(line)s is not JSON: %(error)s",
+                            blob=name,
+                            line=number,
+                            error=error,
+                        ),
                         text.decode("utf-8", "replace"),
                     )
                     continue
                 if not isinstance(item, dict):
                     source.reject(
                         line_base + number,
-                        self.env._("%(blob)s line %(line)s is not a JSON object",
-                                   blob=name, line=number),
+                        self.env._(
+                            "%(blob)s line %(line)s is not a JSON object", blob=name, line=number
+                        ),
                         text.decode("utf-8", "replace"),
                     )
                     continue

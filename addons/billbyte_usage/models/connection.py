@@ -71,9 +71,7 @@ class BillbyteConnection(models.Model):
     next_pull_date = fields.Datetime(
         copy=False, help="When the scheduled action pulls this connection next."
     )
-    last_pull_date = fields.Datetime(
-        string="Last Successful Pull", readonly=True, copy=False
-    )
+    last_pull_date = fields.Datetime(string="Last Successful Pull", readonly=True, copy=False)
     last_error = fields.Text(readonly=True, copy=False)
     last_error_date = fields.Datetime(readonly=True, copy=False)
     max_tries = fields.Integer(
@@ -267,14 +265,21 @@ class BillbyteConnection(models.Model):
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",
-            "params": {"title": title, "message": message, "type": kind, "sticky": kind != "success"},
+            "params": {
+                "title": title,
+                "message": message,
+                "type": kind,
+                "sticky": kind != "success",
+            },
         }
 
     def action_pull_now(self):
         for connection in self:
             if connection.kind not in PULL_KINDS:
                 raise UserError(
-                    self.env._("Connection %s has no vendor to pull from: upload files.", connection.name)
+                    self.env._(
+                        "Connection %s has no vendor to pull from: upload files.", connection.name
+                    )
                 )
             connection._pull()
         return self.action_view_import_runs() if len(self) == 1 else True
@@ -283,9 +288,7 @@ class BillbyteConnection(models.Model):
         """Offer the vendor's accounts (AWS linked accounts, Partner Center customers'
         subscriptions) as new cloud accounts."""
         self.ensure_one()
-        wizard = self.env["billbyte.connection.account.wizard"].create(
-            {"connection_id": self.id}
-        )
+        wizard = self.env["billbyte.connection.account.wizard"].create({"connection_id": self.id})
         wizard._load_vendor_accounts()
         return {
             "type": "ir.actions.act_window",
@@ -308,7 +311,9 @@ class BillbyteConnection(models.Model):
         if self.kind == "gcp_file":
             path = self.sudo().gcp_file_path
             if not path or not os.access(path, os.R_OK):
-                raise VendorError(self.env._("The file %s cannot be read on the server.", path or "-"))
+                raise VendorError(
+                    self.env._("The file %s cannot be read on the server.", path or "-")
+                )
             return self.env._("The file %s is readable.", path)
         raise VendorError(self.env._("File upload connections have nothing to test."))
 
@@ -342,7 +347,9 @@ class BillbyteConnection(models.Model):
             "ce": self.env._("AWS Cost Explorer estimate"),
             "unbilled": self.env._("Partner Center unbilled usage (%s period)", argument),
             "billed": self.env._("Partner Center billed usage, invoice %s", argument),
-            "reconciliation": self.env._("Partner Center billed reconciliation, invoice %s", argument),
+            "reconciliation": self.env._(
+                "Partner Center billed reconciliation, invoice %s", argument
+            ),
             "file": self.env._("Google Cloud FOCUS export"),
         }
         return labels.get(kind, scope)
@@ -366,7 +373,9 @@ class BillbyteConnection(models.Model):
             if start >= end:
                 return None
             run.source = self.env._(
-                "AWS Cost Explorer estimate %(start)s to %(end)s", start=start, end=end - timedelta(days=1)
+                "AWS Cost Explorer estimate %(start)s to %(end)s",
+                start=start,
+                end=end - timedelta(days=1),
             )
             return AwsConnector(self).fetch_cost_explorer(start, end)
         if kind in ("unbilled", "billed", "reconciliation"):
@@ -377,10 +386,15 @@ class BillbyteConnection(models.Model):
                 stat = os.stat(path or "")
             except OSError as error:
                 raise VendorError(
-                    self.env._("The Google Cloud export file %(path)s cannot be read: %(error)s",
-                               path=path or "-", error=error.strerror)
+                    self.env._(
+                        "The Google Cloud export file %(path)s cannot be read: %(error)s",
+                        path=path or "-",
+                        error=error.strerror,
+                    )
                 ) from None
-            modified = datetime.fromtimestamp(stat.st_mtime, timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
+            modified = datetime.fromtimestamp(stat.st_mtime, timezone.utc).strftime(
+                "%Y-%m-%d %H:%M:%S"
+            )
             run.source = f"{os.path.basename(path)} ({stat.st_size} bytes, {modified} UTC)"
             if self._already_imported(run):
                 return None
@@ -422,9 +436,7 @@ class BillbyteConnection(models.Model):
     # ------------------------------------------------------------------
     def _try_lock(self):
         """Take this connection's pull lock for the transaction, or say it is taken."""
-        self.env.cr.execute(
-            "SELECT pg_try_advisory_xact_lock(%s, %s)", [PULL_LOCK_SPACE, self.id]
-        )
+        self.env.cr.execute("SELECT pg_try_advisory_xact_lock(%s, %s)", [PULL_LOCK_SPACE, self.id])
         return self.env.cr.fetchone()[0]
 
     def _pull(self, scopes=None, run=None):
@@ -455,8 +467,9 @@ class BillbyteConnection(models.Model):
         return runs
 
     def _record_error(self, message, values=None):
-        values = dict(values or {}, state="error", last_error=message,
-                      last_error_date=fields.Datetime.now())
+        values = dict(
+            values or {}, state="error", last_error=message, last_error_date=fields.Datetime.now()
+        )
         self.write(values)
 
     def _next_pull_date(self):

@@ -106,13 +106,29 @@ class TestAwsConnection(UsageCommon):
             "2026-10",
             {
                 "focus-daily-00001.csv.gz": focus_csv(
-                    [focus_row("111111111111", "2026-10-01", "AmazonEC2", "1.10", "10",
-                               "BoxUsage:m5.large")],
+                    [
+                        focus_row(
+                            "111111111111",
+                            "2026-10-01",
+                            "AmazonEC2",
+                            "1.10",
+                            "10",
+                            "BoxUsage:m5.large",
+                        )
+                    ],
                     compress=True,
                 ),
                 "focus-daily-00002.csv": focus_csv(
-                    [focus_row("333333333333", "2026-10-01", "AmazonEC2", "2.25", "5",
-                               "BoxUsage:m5.large")]
+                    [
+                        focus_row(
+                            "333333333333",
+                            "2026-10-01",
+                            "AmazonEC2",
+                            "2.25",
+                            "5",
+                            "BoxUsage:m5.large",
+                        )
+                    ]
                 ),
             },
         )
@@ -176,8 +192,9 @@ class TestAwsConnection(UsageCommon):
         )
         run = self.aws_connection._pull(["s3:2026-10"])
         self.assertEqual(run.state, "failed")
-        self.assertIn(f"s3://{BUCKET}/{PREFIX}/{EXPORT}/data/BILLING_PERIOD=2026-10/part-2.csv",
-                      run.message)
+        self.assertIn(
+            f"s3://{BUCKET}/{PREFIX}/{EXPORT}/data/BILLING_PERIOD=2026-10/part-2.csv", run.message
+        )
         self.assertFalse(self.aws_records())
         self.assertEqual(self.aws_connection.state, "error")
         self.assertIn("part-2.csv", self.aws_connection.last_error)
@@ -190,7 +207,9 @@ class TestAwsConnection(UsageCommon):
     def test_cost_explorer_estimate_replaced_by_the_export(self):
         self.aws_connection.aws_ce_estimate = True
 
-        def ce_day(day, amount, account="111111111111", service="Amazon Elastic Compute Cloud - Compute"):
+        def ce_day(
+            day, amount, account="111111111111", service="Amazon Elastic Compute Cloud - Compute"
+        ):
             return {
                 "TimePeriod": {"Start": f"2026-10-0{day}", "End": f"2026-10-0{day + 1}"},
                 "Total": {},
@@ -217,15 +236,21 @@ class TestAwsConnection(UsageCommon):
         self.assertEqual(estimate.state, "done", estimate.message)
         self.assertEqual(estimate.rows_imported, 3)
         self.assertIn("2026-10-01 to 2026-10-03", estimate.source)
-        self.assertEqual(self.usage_lines(self.account_contoso).mapped("amount"), [-1.0, -2.0, -3.0])
+        self.assertEqual(
+            self.usage_lines(self.account_contoso).mapped("amount"), [-1.0, -2.0, -3.0]
+        )
 
         # The export for October 1st and 2nd arrives: it replaces those estimates.
         self.put_export(
             "2026-10",
-            {"part-1.csv": focus_csv([
-                focus_row("111111111111", "2026-10-01", "AmazonEC2", "1.20", "24"),
-                focus_row("111111111111", "2026-10-02", "AmazonEC2", "2.10", "24"),
-            ])},
+            {
+                "part-1.csv": focus_csv(
+                    [
+                        focus_row("111111111111", "2026-10-01", "AmazonEC2", "1.20", "24"),
+                        focus_row("111111111111", "2026-10-02", "AmazonEC2", "2.10", "24"),
+                    ]
+                )
+            },
         )
         export = self.aws_connection._pull(["s3:2026-10"])
         self.assertEqual(export.state, "done", export.message)
@@ -250,10 +275,18 @@ class TestAwsConnection(UsageCommon):
                             {
                                 "TimePeriod": {"Start": "2026-10-01", "End": "2026-10-02"},
                                 "Groups": [
-                                    {"Keys": ["111111111111", "AmazonEC2"],
-                                     "Metrics": {"UnblendedCost": {"Amount": "4.5", "Unit": "USD"}}},
-                                    {"Keys": ["111111111111", "AmazonS3"],
-                                     "Metrics": {"UnblendedCost": {"Amount": "n/a", "Unit": "USD"}}},
+                                    {
+                                        "Keys": ["111111111111", "AmazonEC2"],
+                                        "Metrics": {
+                                            "UnblendedCost": {"Amount": "4.5", "Unit": "USD"}
+                                        },
+                                    },
+                                    {
+                                        "Keys": ["111111111111", "AmazonS3"],
+                                        "Metrics": {
+                                            "UnblendedCost": {"Amount": "n/a", "Unit": "USD"}
+                                        },
+                                    },
                                     {"Keys": [], "Metrics": {}},
                                 ],
                             }

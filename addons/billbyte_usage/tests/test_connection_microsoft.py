@@ -186,7 +186,9 @@ class TestMicrosoftConnection(UsageCommon):
         # The export asked for, the operation polled until it succeeded, both blobs read.
         path, body = self.partner_center.export_bodies[0]
         self.assertEqual(path, "/v1.0/reports/partners/billing/usage/unbilled/export")
-        self.assertEqual(body, {"currencyCode": "USD", "billingPeriod": "current", "attributeSet": "full"})
+        self.assertEqual(
+            body, {"currencyCode": "USD", "billingPeriod": "current", "attributeSet": "full"}
+        )
         polls = [p for m, p in self.partner_center.requests if "/operations/" in p]
         self.assertEqual(len(polls), 2)
         azure = self.ms_records(sub_account_id=AZURE_PLAN, charge_date="2026-10-01")
@@ -201,7 +203,11 @@ class TestMicrosoftConnection(UsageCommon):
         license_record = self.ms_records(sub_account_id=M365)
         self.assertEqual(license_record.cloud_account_id, self.m365)
         self.assertEqual(
-            (license_record.service_name, license_record.charge_category, license_record.billed_cost),
+            (
+                license_record.service_name,
+                license_record.charge_category,
+                license_record.billed_cost,
+            ),
             ("Microsoft 365 Business Basic", "Purchase", 51.0),
         )
         self.assertEqual(self.ms_connection.state, "ok")
@@ -306,9 +312,19 @@ class TestMicrosoftConnection(UsageCommon):
                 "name": "Contoso Ltd",
                 "domain": "contoso.onmicrosoft.com",
                 "subscriptions": [
-                    {"id": AZURE_PLAN, "offerName": "Azure plan", "friendlyName": "Azure plan", "status": "active"},
-                    {"id": "c3c3c3c3-3333-4333-8333-0000000000c3", "offerName": "Microsoft 365 E3",
-                     "friendlyName": "Microsoft 365 E3", "quantity": 25, "status": "active"},
+                    {
+                        "id": AZURE_PLAN,
+                        "offerName": "Azure plan",
+                        "friendlyName": "Azure plan",
+                        "status": "active",
+                    },
+                    {
+                        "id": "c3c3c3c3-3333-4333-8333-0000000000c3",
+                        "offerName": "Microsoft 365 E3",
+                        "friendlyName": "Microsoft 365 E3",
+                        "quantity": 25,
+                        "status": "active",
+                    },
                 ],
             }
         }
@@ -317,7 +333,9 @@ class TestMicrosoftConnection(UsageCommon):
         by_id = {line.vendor_account_id: line for line in wizard.line_ids}
         self.assertTrue(by_id[AZURE_PLAN].exists)
         new = by_id["c3c3c3c3-3333-4333-8333-0000000000c3"]
-        self.assertEqual((new.exists, new.selected, new.customer_name), (False, True, "Contoso Ltd"))
+        self.assertEqual(
+            (new.exists, new.selected, new.customer_name), (False, True, "Contoso Ltd")
+        )
         new.partner_id = self.contoso
         result = wizard.action_create_accounts()
         account = self.env["billbyte.cloud.account"].search(result["domain"])
@@ -337,7 +355,8 @@ class TestMicrosoftConnection(UsageCommon):
         # Shown back to an administrator? Only as "stored", never the value.
         form_values = self.ms_connection.read(["new_ms_client_secret", "ms_client_secret_set"])[0]
         self.assertEqual(
-            (form_values["new_ms_client_secret"], form_values["ms_client_secret_set"]), (False, True)
+            (form_values["new_ms_client_secret"], form_values["ms_client_secret_set"]),
+            (False, True),
         )
         # What a server logging at INFO writes (Odoo's own SQL debug log shows every
         # written value, passwords included, and is off in production).

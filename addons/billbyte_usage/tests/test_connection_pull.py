@@ -3,9 +3,9 @@
 import os
 import tempfile
 
-from odoo.addons.queue_job.job import Job
-
 from odoo.tests import tagged
+
+from odoo.addons.queue_job.job import Job
 
 from .common import UsageCommon, focus_csv, focus_row
 
@@ -61,8 +61,9 @@ class TestConnectionPull(UsageCommon):
         )
 
     def write_gcp_export(self, cost):
-        row = focus_row("contoso-prod-4711", "2026-10-01", "Compute Engine", cost, "24",
-                        "6B8F-E63D-832B")
+        row = focus_row(
+            "contoso-prod-4711", "2026-10-01", "Compute Engine", cost, "24", "6B8F-E63D-832B"
+        )
         row["ProviderName"] = "Google Cloud"
         with open(self.gcp_path, "wb") as handle:
             handle.write(focus_csv([row], header=GCP_HEADER))
@@ -100,13 +101,17 @@ class TestConnectionPull(UsageCommon):
         self.write_gcp_export("4.80")
         Job_ = self.env["queue.job"]
         self.env["billbyte.connection"]._cron_pull_due()
-        jobs = Job_.search([("model_name", "=", "billbyte.connection"), ("method_name", "=", "_pull_job")])
+        jobs = Job_.search(
+            [("model_name", "=", "billbyte.connection"), ("method_name", "=", "_pull_job")]
+        )
         self.assertEqual(len(jobs), 1)
         self.assertEqual(jobs.records, self.gcp_connection)
         # Still queued: the next round of the scheduled action adds no second job.
         self.env["billbyte.connection"]._cron_pull_due()
         self.assertEqual(
-            Job_.search_count([("model_name", "=", "billbyte.connection"), ("method_name", "=", "_pull_job")]),
+            Job_.search_count(
+                [("model_name", "=", "billbyte.connection"), ("method_name", "=", "_pull_job")]
+            ),
             1,
         )
         # The job runs: a pull, i.e. an import run with its counts; the connection is
@@ -127,9 +132,7 @@ class TestConnectionPull(UsageCommon):
         self.write_gcp_export("4.80")
         # Another worker is pulling this connection: it holds the connection's pull lock.
         with self.env.registry.cursor() as other:
-            other.execute(
-                "SELECT pg_advisory_xact_lock(72431, %s)", [self.gcp_connection.id]
-            )
+            other.execute("SELECT pg_advisory_xact_lock(72431, %s)", [self.gcp_connection.id])
             self.assertIs(self.gcp_connection._pull(), False)
             self.assertFalse(self.gcp_connection.import_run_ids)
             other.rollback()

@@ -182,7 +182,9 @@ class PartnerCenterStandIn:
         for prefix in list(self.always_fail):
             if path.startswith(prefix):
                 return self._send(
-                    handler, 500, {"error": {"code": "InternalServerError", "message": "Blob read failed"}}
+                    handler,
+                    500,
+                    {"error": {"code": "InternalServerError", "message": "Blob read failed"}},
                 )
         for prefix, faults in self.faults.items():
             if path.startswith(prefix) and faults:
@@ -191,8 +193,12 @@ class PartnerCenterStandIn:
                 return self._send(
                     handler,
                     status,
-                    {"error": {"code": "TooManyRequests" if status == 429 else "ServiceUnavailable",
-                               "message": "Try again later."}},
+                    {
+                        "error": {
+                            "code": "TooManyRequests" if status == 429 else "ServiceUnavailable",
+                            "message": "Try again later.",
+                        }
+                    },
                     headers,
                 )
         tenant = f"/{self.TENANT}"
@@ -206,7 +212,12 @@ class PartnerCenterStandIn:
             return self._send(
                 handler,
                 401,
-                {"error": {"code": "InvalidAuthenticationToken", "message": "Access token is empty."}},
+                {
+                    "error": {
+                        "code": "InvalidAuthenticationToken",
+                        "message": "Access token is empty.",
+                    }
+                },
             )
         if path.startswith("/v1.0/reports/partners/billing/") and path.endswith("/export"):
             self.export_bodies.append((path, json.loads(body or b"{}")))
@@ -224,28 +235,54 @@ class PartnerCenterStandIn:
             return self._operation(handler, path.rsplit("/", 1)[1])
         if path == "/v1/customers":
             items = [
-                {"id": cid, "companyProfile": {"tenantId": cid, "companyName": c["name"], "domain": c["domain"]},
-                 "attributes": {"objectType": "Customer"}}
+                {
+                    "id": cid,
+                    "companyProfile": {
+                        "tenantId": cid,
+                        "companyName": c["name"],
+                        "domain": c["domain"],
+                    },
+                    "attributes": {"objectType": "Customer"},
+                }
                 for cid, c in self.customers.items()
             ]
-            return self._send(handler, 200, {"totalCount": len(items), "items": items, "links": {},
-                                             "attributes": {"objectType": "Collection"}})
+            return self._send(
+                handler,
+                200,
+                {
+                    "totalCount": len(items),
+                    "items": items,
+                    "links": {},
+                    "attributes": {"objectType": "Collection"},
+                },
+            )
         if path.startswith("/v1/customers/") and path.endswith("/subscriptions"):
             cid = path.split("/")[3]
             items = [
                 dict(s, attributes={"objectType": "Subscription"})
                 for s in self.customers.get(cid, {}).get("subscriptions", [])
             ]
-            return self._send(handler, 200, {"totalCount": len(items), "items": items, "links": {},
-                                             "attributes": {"objectType": "Collection"}})
+            return self._send(
+                handler,
+                200,
+                {
+                    "totalCount": len(items),
+                    "items": items,
+                    "links": {},
+                    "attributes": {"objectType": "Collection"},
+                },
+            )
         return self._send(handler, 404, {"error": {"code": "NotFound", "message": path}})
 
     def _openid_configuration(self):
         base = f"{self.url}/{self.TENANT}"
         return {
             "token_endpoint": f"{base}/oauth2/v2.0/token",
-            "token_endpoint_auth_methods_supported": ["client_secret_post", "private_key_jwt",
-                                                      "client_secret_basic"],
+            "token_endpoint_auth_methods_supported": [
+                "client_secret_post",
+                "private_key_jwt",
+                "client_secret_basic",
+            ],
             "jwks_uri": f"{base}/discovery/v2.0/keys",
             "response_modes_supported": ["query", "fragment", "form_post"],
             "subject_types_supported": ["pairwise"],
@@ -271,30 +308,42 @@ class PartnerCenterStandIn:
         secret = (form.get("client_secret") or [""])[0]
         assertion = (form.get("client_assertion") or [""])[0]
         if client_id != self.CLIENT_ID:
-            return self._send(handler, 400, {
-                "error": "unauthorized_client",
-                "error_description": f"AADSTS700016: Application with identifier '{client_id}' was "
-                f"not found in the directory '{self.TENANT}'.",
-                "error_codes": [700016],
-            })
+            return self._send(
+                handler,
+                400,
+                {
+                    "error": "unauthorized_client",
+                    "error_description": f"AADSTS700016: Application with identifier '{client_id}' was "
+                    f"not found in the directory '{self.TENANT}'.",
+                    "error_codes": [700016],
+                },
+            )
         if not assertion and secret != self.client_secret:
-            return self._send(handler, 401, {
-                "error": "invalid_client",
-                "error_description": "AADSTS7000215: Invalid client secret provided. Ensure the "
-                "secret being sent in the request is the client secret value, not the client "
-                "secret ID, for a secret added to app '" + self.CLIENT_ID + "'.",
-                "error_codes": [7000215],
-                "timestamp": "2026-10-03 12:00:00Z",
-                "trace_id": str(uuid.uuid4()),
-                "correlation_id": str(uuid.uuid4()),
-            })
+            return self._send(
+                handler,
+                401,
+                {
+                    "error": "invalid_client",
+                    "error_description": "AADSTS7000215: Invalid client secret provided. Ensure the "
+                    "secret being sent in the request is the client secret value, not the client "
+                    "secret ID, for a secret added to app '" + self.CLIENT_ID + "'.",
+                    "error_codes": [7000215],
+                    "timestamp": "2026-10-03 12:00:00Z",
+                    "trace_id": str(uuid.uuid4()),
+                    "correlation_id": str(uuid.uuid4()),
+                },
+            )
         self.last_assertion = assertion
-        return self._send(handler, 200, {
-            "token_type": "Bearer",
-            "expires_in": 3599,
-            "ext_expires_in": 3599,
-            "access_token": "pc-access-token",
-        })
+        return self._send(
+            handler,
+            200,
+            {
+                "token_type": "Bearer",
+                "expires_in": 3599,
+                "ext_expires_in": 3599,
+                "access_token": "pc-access-token",
+            },
+        )
 
     def _operation(self, handler, operation):
         status = self._statuses.pop(0) if len(self._statuses) > 1 else self._statuses[0]
@@ -336,5 +385,6 @@ class PartnerCenterStandIn:
             return self._send(handler, 500, raw=b"<Error><Code>InternalError</Code></Error>")
         if name not in self.blobs:
             return self._send(handler, 404, raw=b"<Error><Code>BlobNotFound</Code></Error>")
-        return self._send(handler, 200, raw=self.blobs[name],
-                          headers={"Content-Type": "application/octet-stream"})
+        return self._send(
+            handler, 200, raw=self.blobs[name], headers={"Content-Type": "application/octet-stream"}
+        )
