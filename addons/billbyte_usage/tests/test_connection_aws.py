@@ -337,3 +337,87 @@ class TestAwsConnection(UsageCommon):
         self.assertEqual(result["params"]["type"], "danger")
         self.assertIn("no-such-bucket", result["params"]["message"])
         self.assertEqual(self.aws_connection.state, "error")
+
+
+@tagged("post_install", "-at_install")
+class TestAwsWrongCredentials(UsageCommon):
+    """moto's server checking signatures (after the first three calls, which make
+    the IAM user the tests sign with)."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.moto = MotoServer({"INITIAL_NO_AUTH_ACTION_COUNT": "3"})
+        cls.addClassCleanup(cls.moto.stop)
+        iam = boto3.client(
+            "iam",
+            endpoint_url=cls.moto.url,
+            region_name="us-east-1",
+            aws_access_key_id="bootstrap",
+            aws_secret_access_key="bootstrap",
+        )
+        iam.create_user(UserName="billbyte")
+        iam.put_user_policy(
+            UserName="billbyte",
+            PolicyName="read-exports",
+            PolicyDocument=json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}],
+                }
+            ),
+        )
+        cls.key = iam.create_access_key(UserName="billbyte")["AccessKey"]
+        s3 = boto3.client(
+            "s3",
+            endpoint_url=cls.moto.url,
+            region_name="us-east-1",
+            aws_access_key_id=cls.key["AccessKeyId"],
+            aws_secret_access_key=cls.key["SecretAccessKey"],
+        )
+        s3.create_bucket(Bucket=BUCKET)
+        base = f"{PREFIX}/{EXPORT}"
+        data_key = f"{base}/data/BILLING_PERIOD=2026-10/part-1.csv"
+        s3.put_object(
+            Bucket=BUCKET,
+            Key=data_key,
+            Body=focus_csv([focus_row("111111111111", "2026-10-01", "AmazonEC2", "1.5")]),
+        )
+        s3.put_object(
+            Bucket=BUCKET,
+            Key=f"{base}/metadata/BILLING_PERIOD=2026-10/{EXPORT}-Manifest.json",
+            Body=json.dumps({"dataFiles": [f"s3://{BUCKET}/{data_key}"]}).encode(),
+        )
+        cls.aws_connection = cls.env["billbyte.connection"].create(
+            {
+                "name": "AWS payer",
+                "vendor_id": cls.aws.id,
+                "kind": "aws_s3",
+                "aws_access_key_id": cls.key["AccessKeyId"],
+                "aws_secret_access_key": "an-expired-secret",
+                "aws_endpoint_url": cls.moto.url,
+                "aws_s3_bucket": BUCKET,
+                "aws_s3_prefix": PREFIX,
+                "aws_export_name": EXPORT,
+            }
+        )
+
+    def test_wrong_secret_fails_with_aws_words_and_next_pull_retries(self):
+        run = self.aws_connection._pull(["s3:2026-10"])
+        self.assertEqual(run.state, "failed")
+        self.assertIn("signature we calculated does not match", run.message)
+        self.assertEqual(self.aws_connection.state, "error")
+        self.assertIn("signature we calculated does not match", self.aws_connection.last_error)
+        self.assertFalse(
+            self.env["billbyte.usage.record"].search(
+                [("connection_id", "=", self.aws_connection.id)]
+            )
+        )
+        result = self.aws_connection.action_test_connection()
+        self.assertEqual(result["params"]["type"], "danger")
+        # The administrator types the current secret; the next pull imports.
+        self.aws_connection.new_aws_secret_access_key = self.key["SecretAccessKey"]
+        run = self.aws_connection._pull(["s3:2026-10"])
+        self.assertEqual(run.state, "done", run.message)
+        self.assertEqual(run.rows_imported, 1)
+        self.assertEqual(self.aws_connection.state, "ok")

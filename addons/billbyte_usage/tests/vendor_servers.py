@@ -44,11 +44,12 @@ def free_port():
 class MotoServer:
     """moto's server on a free local port, as a subprocess."""
 
-    def __init__(self):
+    def __init__(self, environ=None):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.process = subprocess.Popen(
             [tools_python(), "-m", "moto.server", "-H", "127.0.0.1", "-p", str(self.port)],
+            env=dict(os.environ, **(environ or {})),
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
