@@ -116,6 +116,23 @@ ensure_venv() {
     VENV_PY="$VENV/bin/python"
 }
 
+ensure_tools_venv() {
+    # Test tools (moto's server, trustme) need newer libraries than Odoo pins:
+    # they get a small venv of their own, run by the tests as subprocesses.
+    local hash
+    hash="$( (cat "$ROOT/requirements-tools.txt"; python3 --version) | sha1sum | cut -c1-12)"
+    local tools="$BILLBYTE_CACHE/tools-venv-$hash"
+    if [ ! -f "$tools/.billbyte-ready" ]; then
+        say "creating the test tools virtualenv $tools (first run only)"
+        rm -rf "$tools"
+        python3 -m venv "$tools"
+        "$tools/bin/pip" install -q -r "$ROOT/requirements-tools.txt" \
+            || die "installing requirements-tools.txt failed (see pip's output above)."
+        touch "$tools/.billbyte-ready"
+    fi
+    BILLBYTE_TOOLS_PY="$tools/bin/python"
+}
+
 can_install() {
     [ -z "${BILLBYTE_NO_INSTALL:-}" ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null
 }
@@ -178,5 +195,6 @@ ensure_postgres() {
 
 resolve_odoo_src
 ensure_venv
+ensure_tools_venv
 ensure_postgres
-export ODOO_SRC VENV_PY BILLBYTE_CACHE ROOT
+export ODOO_SRC VENV_PY BILLBYTE_CACHE ROOT BILLBYTE_TOOLS_PY

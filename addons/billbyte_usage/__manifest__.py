@@ -4,12 +4,13 @@
     "name": "BillByte Cloud Usage",
     "summary": "Customer cloud accounts, usage imports (FOCUS), rating and "
     "unbilled usage per account",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.1.0",
     "category": "Sales/Cloud Billing",
     "website": "https://github.com/billbyte/billbyte-odoo",
     "author": "BillByte",
     "license": "LGPL-3",
     "installable": True,
+    "external_dependencies": {"python": ["boto3", "msal", "pyarrow"]},
     "depends": ["billbyte_catalog", "account", "analytic", "portal", "queue_job"],
     "data": [
         "security/billbyte_usage_security.xml",
@@ -23,7 +24,9 @@
         "views/account_analytic_line_views.xml",
         "wizards/usage_import_wizard_views.xml",
         "views/res_partner_views.xml",
+        "wizards/connection_account_wizard_views.xml",
         "views/billbyte_usage_menus.xml",
+        "data/connection_cron.xml",
     ],
     "demo": ["demo/cloud_account_demo.xml", "demo/connection_demo.xml"],
 }

@@ -10,6 +10,8 @@ import psycopg2
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
+from ..connectors.focus import VendorError
+
 _logger = logging.getLogger(__name__)
 
 
@@ -34,6 +36,11 @@ class BillbyteImportRun(models.Model):
         help="A file on the server to read instead of the attachment (large files, file drops).",
     )
     attachment_id = fields.Many2one("ir.attachment", string="Source File", ondelete="set null")
+    pull_scope = fields.Char(
+        readonly=True,
+        help="What a vendor pull asked for (e.g. s3:2026-10, ce, unbilled:current); a failed "
+        "pull is re-run with the same scope.",
+    )
     state = fields.Selection(
         [
             ("draft", "To Import"),
@@ -109,25 +116,60 @@ class BillbyteImportRun(models.Model):
 
     def action_process(self):
         for run in self:
-            if run.state in ("draft", "failed"):
+            if run.state not in ("draft", "failed"):
+                continue
+            if run.pull_scope and not run.attachment_id and not run.sudo().source_path:
+                run.connection_id._pull([run.pull_scope], run=run)
+            else:
                 run._process()
         return True
+
+    def _pull_scope_run(self):
+        """Fetch this run's scope from the vendor, then import it. A vendor failure fails
+        the run with the vendor's words; nothing of it is imported."""
+        self.ensure_one()
+        started = time.monotonic()
+        self.write({"state": "running", "date_start": fields.Datetime.now(), "message": False})
+        try:
+            source = self.connection_id._fetch(self.pull_scope, self)
+        except VendorError as error:
+            return self._fail(str(error), started)
+        if source is None:
+            # The vendor has nothing new (no export yet, same export as already imported).
+            self.unlink()
+            return True
+        if isinstance(source, str):
+            done = self._process()
+        else:
+            try:
+                done = self._process(source)
+            finally:
+                source.close()
+        if done and self.pull_scope.startswith("s3:") and self.period_start:
+            self.env["billbyte.usage.pipeline"]._remove_estimates(
+                self.connection_id, self.period_start, self.period_end
+            )
+        return done
 
     def action_enqueue(self):
         for run in self:
             run.with_delay(description=self.env._("Import %s", run.display_name)).action_process()
         return True
 
-    def _process(self):
-        """Import the source in one transaction (savepoint); record the outcome either way."""
+    def _process(self, source=None):
+        """Import the source in one transaction (savepoint); record the outcome either way.
+
+        `source` is a connector's FOCUS source; without it the run's file is read."""
         self.ensure_one()
+        if source is not None and not source.rows:
+            return self._done_without_rows(source)
         started = time.monotonic()
         self.write({"state": "running", "date_start": fields.Datetime.now(), "message": False})
         self.rejection_ids.unlink()
         pipeline = self.env["billbyte.usage.pipeline"]
         try:
             with self.env.cr.savepoint():
-                stream = self._open_source()
+                stream = source.stream() if source is not None else self._open_source()
                 try:
                     stats = pipeline._import_focus_stream(self, stream)
                 finally:
@@ -154,6 +196,13 @@ class BillbyteImportRun(models.Model):
         except (UserError, OSError) as error:
             return self._fail(str(error.args[0] if error.args else error), started)
         self.env.invalidate_all()
+        if source is not None and source.rejections:
+            self._store_vendor_rejections(source)
+            stats["rows_read"] += len(source.rejections)
+            stats["rows_rejected"] += len(source.rejections)
+            stats["message"] += " " + self.env._(
+                "%s lines of the vendor's answer could not be read.", len(source.rejections)
+            )
         stats["duration"] = time.monotonic() - started
         stats["state"] = "done"
         exact_sums = (stats.pop("source_billed_cost"), stats.pop("imported_billed_cost"))
@@ -168,6 +217,38 @@ class BillbyteImportRun(models.Model):
         self.invalidate_recordset(["source_billed_cost", "imported_billed_cost"])
         self.connection_id.last_import_date = fields.Datetime.now()
         _logger.info("Import run %s: %s", self.id, stats.get("message"))
+        return True
+
+    def _store_vendor_rejections(self, source):
+        self.env["billbyte.import.rejection"].create(
+            [
+                {"run_id": self.id, "line_number": line, "reason": reason, "raw_values": raw}
+                for line, reason, raw in source.rejections
+            ]
+        )
+
+    def _done_without_rows(self, source):
+        self.rejection_ids.unlink()
+        self._store_vendor_rejections(source)
+        rejected = len(source.rejections)
+        self.write(
+            {
+                "state": "done",
+                "rows_read": rejected,
+                "rows_imported": 0,
+                "rows_duplicate": 0,
+                "rows_rejected": rejected,
+                "rows_unmatched": 0,
+                "rows_replaced": 0,
+                "rows_late": 0,
+                "message": self.env._("The vendor reported no usage rows.")
+                + (
+                    " " + self.env._("%s lines of its answer could not be read.", rejected)
+                    if rejected
+                    else ""
+                ),
+            }
+        )
         return True
 
     def _fail(self, message, started):

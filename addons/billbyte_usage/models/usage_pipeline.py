@@ -665,6 +665,42 @@ class BillbyteUsagePipeline(models.AbstractModel):
             "rows_replaced": rows_replaced,
         }
 
+    def _remove_estimates(self, connection, date_from, date_to):
+        """Drop a connection's unbilled estimate records (Cost Explorer) of the days an
+        export now covers, and rebuild their analytic lines."""
+        cr = self.env.cr
+        self.env.flush_all()
+        cr.execute(
+            "CREATE TEMP TABLE IF NOT EXISTS bb_keys (cloud_account_id int, product_id int, "
+            "usage_date date, corrected_period text) ON COMMIT DROP"
+        )
+        cr.execute("TRUNCATE bb_keys")
+        cr.execute(
+            """
+            WITH removed AS (
+                DELETE FROM billbyte_usage_record u
+                 WHERE u.connection_id = %(connection)s
+                   AND u.charge_date BETWEEN %(date_from)s AND %(date_to)s
+                   AND u.usage_date = u.charge_date
+                   AND u.extra_data ? 'x_Estimate'
+                   AND NOT EXISTS (SELECT 1 FROM billbyte_cloud_account ca
+                                    WHERE ca.id = u.cloud_account_id
+                                      AND ca.billed_until >= u.charge_date)
+             RETURNING u.cloud_account_id, u.product_id, u.usage_date, u.corrected_period
+            ), keys AS (
+                INSERT INTO bb_keys
+                SELECT DISTINCT * FROM removed WHERE cloud_account_id IS NOT NULL
+            )
+            SELECT count(*) FROM removed
+            """,
+            {"connection": connection.id, "date_from": date_from, "date_to": date_to},
+        )
+        removed = cr.fetchone()[0]
+        if removed:
+            self._aggregate()
+        self.env.invalidate_all()
+        return removed
+
     # ------------------------------------------------------------------
     # Aggregation into analytic lines (unbilled usage)
     # ------------------------------------------------------------------

@@ -1,0 +1,329 @@
+# Copyright 2026 BillByte
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""AWS through boto3: Data Exports in S3 (FOCUS or CUR 2.0; CSV, gzip, Parquet),
+Cost Explorer daily estimates, and the linked accounts of the payer's Organization."""
+
+import csv
+import gzip
+import io
+import json
+import logging
+import tempfile
+from datetime import timedelta
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
+
+from .focus import ESTIMATE_COLUMN, FOCUS_HEADER, FocusSource, VendorError, cur2_to_focus, is_cur2
+
+_logger = logging.getLogger(__name__)
+
+
+def _json_text(value):
+    if isinstance(value, dict | list):
+        return json.dumps(value, default=str, sort_keys=True)
+    return value
+
+
+class AwsConnector:
+    def __init__(self, connection):
+        self.connection = connection.sudo()
+        self.env = connection.env
+        self._boto_session = None
+
+    # -- sessions ---------------------------------------------------------
+    def _config(self):
+        return Config(
+            retries={"max_attempts": max(self.connection.max_tries, 1), "mode": "standard"},
+            connect_timeout=10,
+            read_timeout=120,
+        )
+
+    def _session(self):
+        if self._boto_session:
+            return self._boto_session
+        conn = self.connection
+        session = boto3.session.Session(
+            aws_access_key_id=conn.aws_access_key_id or None,
+            aws_secret_access_key=conn.aws_secret_access_key or None,
+            region_name=conn.aws_region or "us-east-1",
+        )
+        if conn.aws_role_arn:
+            sts = session.client(
+                "sts", endpoint_url=conn.aws_endpoint_url or None, config=self._config()
+            )
+            params = {"RoleArn": conn.aws_role_arn, "RoleSessionName": "billbyte-odoo"}
+            if conn.aws_external_id:
+                params["ExternalId"] = conn.aws_external_id
+            credentials = self._call("assume the role", sts.assume_role, **params)["Credentials"]
+            session = boto3.session.Session(
+                aws_access_key_id=credentials["AccessKeyId"],
+                aws_secret_access_key=credentials["SecretAccessKey"],
+                aws_session_token=credentials["SessionToken"],
+                region_name=conn.aws_region or "us-east-1",
+            )
+        self._boto_session = session
+        return session
+
+    def client(self, service):
+        return self._session().client(
+            service, endpoint_url=self.connection.aws_endpoint_url or None, config=self._config()
+        )
+
+    def _call(self, what, method, **params):
+        """Call boto3; turn its errors into the vendor's words."""
+        try:
+            return method(**params)
+        except ClientError as error:
+            info = error.response.get("Error", {})
+            raise VendorError(
+                self.env._(
+                    "AWS refused to %(what)s: %(code)s: %(message)s",
+                    what=what,
+                    code=info.get("Code", "?"),
+                    message=info.get("Message") or error,
+                )
+            ) from None
+        except BotoCoreError as error:
+            raise VendorError(
+                self.env._("AWS could not %(what)s: %(error)s", what=what, error=error)
+            ) from None
+
+    # -- test and accounts -------------------------------------------------
+    def test(self):
+        sts = self.client("sts")
+        identity = self._call("tell who we are", sts.get_caller_identity)
+        message = self.env._(
+            "Connected to AWS as %(arn)s (account %(account)s).",
+            arn=identity.get("Arn"),
+            account=identity.get("Account"),
+        )
+        bucket = self.connection.aws_s3_bucket
+        if bucket:
+            s3 = self.client("s3")
+            self._call(self.env._("open bucket %s", bucket), s3.head_bucket, Bucket=bucket)
+            message += " " + self.env._("Bucket %s is readable.", bucket)
+        return message
+
+    def linked_accounts(self):
+        org = self.client("organizations")
+        accounts, token = [], None
+        while True:
+            params = {"NextToken": token} if token else {}
+            page = self._call(
+                self.env._("list the accounts of the organization"), org.list_accounts, **params
+            )
+            for account in page.get("Accounts", []):
+                accounts.append(
+                    {
+                        "vendor_account_id": account.get("Id"),
+                        "name": account.get("Name") or account.get("Id"),
+                        "email": account.get("Email"),
+                        "status": account.get("Status"),
+                    }
+                )
+            token = page.get("NextToken")
+            if not token:
+                return accounts
+
+    # -- Data Exports in S3 ------------------------------------------------
+    def manifest_key(self, period):
+        conn = self.connection
+        name = (conn.aws_export_name or "").strip("/")
+        base = "/".join(p.strip("/") for p in (conn.aws_s3_prefix or "", name) if p.strip("/"))
+        return f"{base}/metadata/BILLING_PERIOD={period}/{name}-Manifest.json"
+
+    def read_manifest(self, period):
+        """(manifest key, ETag, data file keys), or None when AWS has no export yet."""
+        conn = self.connection
+        s3 = self.client("s3")
+        key = self.manifest_key(period)
+        try:
+            answer = s3.get_object(Bucket=conn.aws_s3_bucket, Key=key)
+            body = answer["Body"].read()
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
+                return None
+            raise VendorError(
+                self.env._(
+                    "AWS refused to read the export manifest s3://%(bucket)s/%(key)s: %(message)s",
+                    bucket=conn.aws_s3_bucket,
+                    key=key,
+                    message=error.response.get("Error", {}).get("Message") or error,
+                )
+            ) from None
+        except BotoCoreError as error:
+            raise VendorError(self.env._("AWS could not be reached: %s", error)) from None
+        try:
+            manifest = json.loads(body)
+        except ValueError:
+            raise VendorError(
+                self.env._(
+                    "The export manifest s3://%(bucket)s/%(key)s is not JSON.",
+                    bucket=conn.aws_s3_bucket,
+                    key=key,
+                )
+            ) from None
+        files = manifest.get("dataFiles") or manifest.get("reportKeys") or []
+        keys = []
+        for item in files if isinstance(files, list) else []:
+            text = str(item)
+            if text.startswith("s3://"):
+                text = text[5:].split("/", 1)[1] if "/" in text[5:] else ""
+            if text:
+                keys.append(text)
+        if not keys:
+            raise VendorError(
+                self.env._(
+                    "The export manifest s3://%(bucket)s/%(key)s lists no data files.",
+                    bucket=conn.aws_s3_bucket,
+                    key=key,
+                )
+            )
+        return key, answer.get("ETag", ""), keys
+
+    def fetch_export(self, keys):
+        """Every data file of the manifest as one FOCUS source; any missing or unreadable
+        file fails the whole period (nothing of it lands)."""
+        conn = self.connection
+        s3 = self.client("s3")
+        downloads = []
+        try:
+            for key in keys:
+                spool = tempfile.TemporaryFile()
+                downloads.append((key, spool))
+                try:
+                    s3.download_fileobj(conn.aws_s3_bucket, key, spool)
+                except ClientError as error:
+                    code = error.response.get("Error", {}).get("Code")
+                    if code in ("NoSuchKey", "404"):
+                        raise VendorError(
+                            self.env._(
+                                "The export manifest lists s3://%(bucket)s/%(key)s, "
+                                "which is not in the bucket.",
+                                bucket=conn.aws_s3_bucket,
+                                key=key,
+                            )
+                        ) from None
+                    raise VendorError(
+                        self.env._(
+                            "AWS refused to read s3://%(bucket)s/%(key)s: %(message)s",
+                            bucket=conn.aws_s3_bucket,
+                            key=key,
+                            message=error.response.get("Error", {}).get("Message") or error,
+                        )
+                    ) from None
+                except BotoCoreError as error:
+                    raise VendorError(self.env._("AWS could not be reached: %s", error)) from None
+                spool.seek(0)
+            source = None
+            for key, spool in downloads:
+                for row in self._read_data_file(key, spool):
+                    if source is None:
+                        source = FocusSource(self._extra_columns(row))
+                    source.add(row)
+            return source or FocusSource()
+        finally:
+            for _key, spool in downloads:
+                spool.close()
+
+    def _extra_columns(self, row):
+        return [name for name in row if name not in FOCUS_HEADER]
+
+    def _read_data_file(self, key, spool):
+        """Rows of one data file as FOCUS dicts (CUR 2.0 columns mapped)."""
+        magic = spool.read(4)
+        spool.seek(0)
+        if magic == b"PAR1":
+            rows = self._parquet_rows(key, spool)
+        else:
+            stream = gzip.GzipFile(fileobj=spool, mode="rb") if magic[:2] == b"\x1f\x8b" else spool
+            text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
+            rows = csv.DictReader(text)
+        cur2 = None
+        try:
+            for row in rows:
+                if cur2 is None:
+                    cur2 = is_cur2(row)
+                yield cur2_to_focus(row) if cur2 else row
+        except (OSError, EOFError, UnicodeDecodeError, csv.Error) as error:
+            raise VendorError(
+                self.env._(
+                    "The export file %(key)s cannot be read: %(error)s", key=key, error=error
+                )
+            ) from None
+
+    def _parquet_rows(self, key, spool):
+        import pyarrow.parquet as pq  # imported here: only Parquet exports need it
+
+        try:
+            parquet = pq.ParquetFile(spool)
+            for batch in parquet.iter_batches(batch_size=20000):
+                for row in batch.to_pylist():
+                    yield {name: _json_text(value) for name, value in row.items()}
+        except Exception as error:  # pyarrow raises its own error classes
+            raise VendorError(
+                self.env._(
+                    "The Parquet file %(key)s cannot be read: %(error)s", key=key, error=error
+                )
+            ) from None
+
+    # -- Cost Explorer ----------------------------------------------------
+    def fetch_cost_explorer(self, start, end):
+        """Daily cost per linked account and service from start to end (exclusive),
+        as estimate rows."""
+        ce = self.client("ce")
+        source = FocusSource([ESTIMATE_COLUMN])
+        token = None
+        while True:
+            params = {
+                "TimePeriod": {"Start": start.isoformat(), "End": end.isoformat()},
+                "Granularity": "DAILY",
+                "Metrics": ["UnblendedCost", "UsageQuantity"],
+                "GroupBy": [
+                    {"Type": "DIMENSION", "Key": "LINKED_ACCOUNT"},
+                    {"Type": "DIMENSION", "Key": "SERVICE"},
+                ],
+            }
+            if token:
+                params["NextPageToken"] = token
+            page = self._call(
+                self.env._("give the Cost Explorer figures"), ce.get_cost_and_usage, **params
+            )
+            for result in page.get("ResultsByTime") or []:
+                period = result.get("TimePeriod") or {}
+                for group in result.get("Groups") or []:
+                    keys = list(group.get("Keys") or []) + ["", ""]
+                    metrics = group.get("Metrics") or {}
+                    cost = metrics.get("UnblendedCost") or {}
+                    usage = metrics.get("UsageQuantity") or {}
+                    day_start = period.get("Start") or ""
+                    day_end = period.get("End") or ""
+                    source.add(
+                        {
+                            "BillingCurrency": cost.get("Unit"),
+                            "BilledCost": cost.get("Amount"),
+                            "EffectiveCost": cost.get("Amount"),
+                            "ChargePeriodStart": f"{day_start}T00:00:00Z" if day_start else "",
+                            "ChargePeriodEnd": f"{day_end}T00:00:00Z" if day_end else "",
+                            "ChargeCategory": "Usage",
+                            "ChargeDescription": keys[1],
+                            "ProviderName": "AWS",
+                            "ServiceName": keys[1],
+                            "SubAccountId": keys[0],
+                            "ConsumedQuantity": usage.get("Amount"),
+                            "PricingQuantity": usage.get("Amount"),
+                            ESTIMATE_COLUMN: "Cost Explorer",
+                        }
+                    )
+            token = page.get("NextPageToken")
+            if not token:
+                return source
+
+
+def month_periods(today):
+    """The billing periods a pull looks at: last month and the open one."""
+    first = today.replace(day=1)
+    previous = (first - timedelta(days=1)).replace(day=1)
+    return [previous.strftime("%Y-%m"), first.strftime("%Y-%m")]

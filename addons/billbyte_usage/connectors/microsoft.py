@@ -1,0 +1,362 @@
+# Copyright 2026 BillByte
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""Microsoft Partner Center billing through msal (app-only) and requests: the billing
+reconciliation API v2 on Microsoft Graph, and the partner's customers and
+subscriptions on the Partner Center API."""
+
+import gzip
+import json
+import logging
+import tempfile
+import time
+from datetime import date, timedelta
+from decimal import Decimal
+
+import msal
+import requests
+
+from .focus import FocusSource, VendorError
+from .http import VendorHttp, retry_after_seconds
+
+_logger = logging.getLogger(__name__)
+
+# Extra data kept on every record (FOCUS has no column for them).
+MICROSOFT_EXTRAS = [
+    "x_CustomerId",
+    "x_CustomerName",
+    "x_CustomerDomainName",
+    "x_EntitlementId",
+    "x_ChargeType",
+    "x_UnitPrice",
+    "x_EffectiveUnitPrice",
+    "x_PricingCurrency",
+    "x_PartnerEarnedCreditPercentage",
+    "x_PCToBCExchangeRate",
+    "x_PCToBCExchangeRateDate",
+    "x_MeterSubCategory",
+    "x_MeterName",
+    "x_ProductId",
+    "x_SkuName",
+]
+EXPORT_PATHS = {
+    "unbilled": "/v1.0/reports/partners/billing/usage/unbilled/export",
+    "billed": "/v1.0/reports/partners/billing/usage/billed/export",
+    "reconciliation": "/v1.0/reports/partners/billing/reconciliation/billed/export",
+}
+
+
+def _day(value):
+    """The date of a Partner Center date-time text, or None."""
+    text = value if isinstance(value, str) else ""
+    try:
+        return date.fromisoformat(text[:10])
+    except ValueError:
+        return None
+
+
+def partner_center_to_focus(item):
+    """One Partner Center reconciliation row (Azure plan daily rated usage or a
+    Microsoft 365 new-commerce license charge) as FOCUS columns. Values travel as
+    the vendor gave them: the pipeline rejects the ones it cannot read."""
+    lower = {str(key).lower(): value for key, value in item.items()}
+
+    def get(*names):
+        for name in names:
+            value = lower.get(name.lower())
+            if value not in (None, ""):
+                return value
+        return None
+
+    usage_date = get("usageDate")
+    if usage_date is not None:
+        start = _day(usage_date)
+        period = (start, start + timedelta(days=1)) if start else (usage_date, usage_date)
+        service = get("meterCategory", "productName")
+        sku = get("meterId", "skuId")
+        category = "Usage"
+    else:
+        start, end = get("chargeStartDate"), get("chargeEndDate")
+        period = (_day(start) or start, _day(end) or end)
+        service = get("productName", "meterCategory")
+        product, sku_id = get("productId"), get("skuId")
+        sku = f"{product}:{sku_id}" if product and sku_id else product or sku_id
+        billed = get("billingPreTaxTotal", "subtotal")
+        negative = isinstance(billed, Decimal | int | float) and billed < 0
+        category = "Credit" if negative else "Purchase"
+    billed_cost = get("billingPreTaxTotal", "subtotal")
+    quantity = get("quantity", "billableQuantity")
+    return {
+        "BillingAccountId": get("partnerId"),
+        "BillingCurrency": get("billingCurrency", "currency"),
+        "BilledCost": billed_cost,
+        "EffectiveCost": billed_cost,
+        "ListCost": get("pricingPreTaxTotal"),
+        "ChargePeriodStart": period[0],
+        "ChargePeriodEnd": period[1],
+        "ChargeCategory": category,
+        "ChargeDescription": get("meterName", "skuName", "productName"),
+        "ProviderName": "Microsoft",
+        "PublisherName": get("publisherName"),
+        "ServiceName": service,
+        "SkuId": sku,
+        "SubAccountId": get("subscriptionId"),
+        "SubAccountName": get("subscriptionDescription", "customerName"),
+        "ConsumedQuantity": quantity,
+        "ConsumedUnit": get("unit", "unitType"),
+        "PricingQuantity": get("billableQuantity", "quantity"),
+        "PricingUnit": get("unitType", "unit"),
+        "InvoiceId": get("invoiceNumber", "invoiceId"),
+        "ResourceId": get("resourceUri"),
+        "RegionId": get("meterRegion", "resourceLocation"),
+        "x_CustomerId": get("customerId"),
+        "x_CustomerName": get("customerName"),
+        "x_CustomerDomainName": get("customerDomainName"),
+        "x_EntitlementId": get("entitlementId"),
+        "x_ChargeType": get("chargeType"),
+        "x_UnitPrice": get("unitPrice"),
+        "x_EffectiveUnitPrice": get("effectiveUnitPrice"),
+        "x_PricingCurrency": get("pricingCurrency"),
+        "x_PartnerEarnedCreditPercentage": get("partnerEarnedCreditPercentage"),
+        "x_PCToBCExchangeRate": get("pcToBCExchangeRate"),
+        "x_PCToBCExchangeRateDate": get("pcToBCExchangeRateDate"),
+        "x_MeterSubCategory": get("meterSubCategory"),
+        "x_MeterName": get("meterName"),
+        "x_ProductId": get("productId"),
+        "x_SkuName": get("skuName"),
+    }
+
+
+class MicrosoftConnector:
+    VENDOR = "Microsoft"
+
+    def __init__(self, connection):
+        self.connection = connection.sudo()
+        self.env = connection.env
+        conn = self.connection
+        self.session = requests.Session()
+        if conn.tls_ca_bundle:
+            # A private CA (proxy, test): the environment's CA bundle would win over
+            # session.verify, so the session ignores the environment.
+            self.session.trust_env = False
+            self.session.verify = conn.tls_ca_bundle
+        base_delay = float(
+            self.env["ir.config_parameter"].sudo().get_param("billbyte.retry_base_delay", "2")
+        )
+        self.base_delay = base_delay
+        self.http = VendorHttp(self.env, self.session, self.VENDOR, conn.max_tries, base_delay)
+        self.graph_url = (conn.ms_graph_url or "https://graph.microsoft.com").rstrip("/")
+        self.partner_center_url = (
+            conn.ms_partner_center_url or "https://api.partnercenter.microsoft.com"
+        ).rstrip("/")
+
+    # -- sign-in -----------------------------------------------------------
+    def token(self, resource):
+        conn = self.connection
+        if conn.ms_auth_method == "certificate":
+            credential = {
+                "private_key": conn.ms_certificate_key or "",
+                "thumbprint": conn.ms_certificate_thumbprint or "",
+            }
+        else:
+            credential = conn.ms_client_secret or ""
+        authority = (conn.ms_authority_url or "https://login.microsoftonline.com").rstrip("/")
+        try:
+            app = msal.ConfidentialClientApplication(
+                conn.ms_client_id,
+                authority=f"{authority}/{conn.ms_tenant_id}",
+                client_credential=credential,
+                instance_discovery=False,
+                http_client=self.session,
+            )
+            result = app.acquire_token_for_client(scopes=[f"{resource}/.default"])
+        except (ValueError, requests.RequestException) as error:
+            raise VendorError(self.env._("Microsoft sign-in failed: %s", error)) from None
+        if "access_token" not in result:
+            raise VendorError(
+                self.env._(
+                    "Microsoft sign-in failed: %s",
+                    result.get("error_description") or result.get("error") or result,
+                )
+            )
+        return result["access_token"]
+
+    def test(self):
+        self.token(self.graph_url)
+        return self.env._(
+            "Signed in to Microsoft as application %(client)s of tenant %(tenant)s.",
+            client=self.connection.ms_client_id,
+            tenant=self.connection.ms_tenant_id,
+        )
+
+    # -- customers and subscriptions ------------------------------------------
+    def _get_all(self, token, url, what):
+        headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
+        items = []
+        while url:
+            body = self.http.request("GET", url, what, headers=headers).json()
+            items.extend(body.get("items") or [])
+            following = (body.get("links") or {}).get("next") or {}
+            url = following.get("uri")
+            if url and not url.startswith("http"):
+                url = f"{self.partner_center_url}/v1/{url.lstrip('/')}"
+            for header in following.get("headers") or []:
+                headers[header.get("key")] = header.get("value")
+        return items
+
+    def customer_subscriptions(self):
+        token = self.token(self.partner_center_url)
+        accounts = []
+        customers = self._get_all(
+            token, f"{self.partner_center_url}/v1/customers", self.env._("the customer list")
+        )
+        for customer in customers:
+            profile = customer.get("companyProfile") or {}
+            customer_id = customer.get("id")
+            subscriptions = self._get_all(
+                token,
+                f"{self.partner_center_url}/v1/customers/{customer_id}/subscriptions",
+                self.env._("the subscriptions of %s", profile.get("companyName") or customer_id),
+            )
+            for subscription in subscriptions:
+                accounts.append(
+                    {
+                        "vendor_account_id": subscription.get("id"),
+                        "vendor_customer_id": customer_id,
+                        "name": subscription.get("friendlyName")
+                        or subscription.get("offerName")
+                        or subscription.get("id"),
+                        "customer_name": profile.get("companyName") or profile.get("domain"),
+                        "status": subscription.get("status"),
+                    }
+                )
+        return accounts
+
+    # -- billing reconciliation export -----------------------------------------
+    def export_request(self, scope):
+        """(url, body) of the export request for a scope: 'unbilled:current',
+        'unbilled:last', 'billed:<invoice id>' or 'reconciliation:<invoice id>'."""
+        kind, _sep, argument = scope.partition(":")
+        if kind == "unbilled":
+            body = {
+                "currencyCode": self.connection.ms_currency_code or "USD",
+                "billingPeriod": argument or "current",
+                "attributeSet": "full",
+            }
+        elif kind in ("billed", "reconciliation"):
+            body = {"invoiceId": argument, "attributeSet": "full"}
+        else:
+            raise VendorError(self.env._("Unknown Partner Center export %s", scope))
+        return f"{self.graph_url}{EXPORT_PATHS[kind]}", body
+
+    def fetch_export(self, scope):
+        token = self.token(self.graph_url)
+        headers = {"Authorization": f"Bearer {token}"}
+        url, body = self.export_request(scope)
+        answer = self.http.request(
+            "POST", url, self.env._("the export request"), json=body, headers=headers
+        )
+        location = answer.headers.get("Location")
+        if answer.status_code != 202 or not location:
+            raise VendorError(
+                self.env._(
+                    "Microsoft did not accept the export request (answer %s, no operation to "
+                    "follow).",
+                    answer.status_code,
+                )
+            )
+        deadline = time.monotonic() + max(self.connection.ms_export_timeout, 1)
+        wait = retry_after_seconds(answer, self.base_delay)
+        while True:
+            time.sleep(wait)
+            response = self.http.request(
+                "GET", location, self.env._("the export operation"), headers=headers
+            )
+            operation = response.json()
+            status = operation.get("status")
+            if status == "succeeded":
+                break
+            if status == "failed":
+                error = operation.get("error") or {}
+                raise VendorError(
+                    self.env._(
+                        "Microsoft's export operation failed: %s",
+                        error.get("message") or error.get("code") or self.env._("no reason given"),
+                    )
+                )
+            if time.monotonic() > deadline:
+                raise VendorError(
+                    self.env._("Microsoft's export was still %s when we stopped waiting.", status)
+                )
+            wait = retry_after_seconds(response, self.base_delay)
+        return self._download(operation.get("resourceLocation") or {})
+
+    def _download(self, manifest):
+        """Every blob of the manifest, then their rows: one failing blob lands nothing."""
+        root = (manifest.get("rootDirectory") or "").rstrip("/")
+        sas = (manifest.get("sasToken") or "").lstrip("?")
+        blobs = manifest.get("blobs") or []
+        if not root or not blobs:
+            raise VendorError(self.env._("Microsoft's export manifest lists no blobs."))
+        spools = []
+        try:
+            for blob in blobs:
+                name = blob.get("name") or ""
+                spool = tempfile.TemporaryFile()
+                spools.append((name, spool))
+                response = self.http.request(
+                    "GET",
+                    f"{root}/{name}?{sas}" if sas else f"{root}/{name}",
+                    self.env._("blob %s of the export", name),
+                    stream=True,
+                )
+                for chunk in response.iter_content(1 << 20):
+                    spool.write(chunk)
+                spool.seek(0)
+            source = FocusSource(MICROSOFT_EXTRAS)
+            line_base = 0
+            for name, spool in spools:
+                line_base = self._read_blob(name, spool, source, line_base)
+            return source
+        finally:
+            for _name, spool in spools:
+                spool.close()
+
+    def _read_blob(self, name, spool, source, line_base):
+        magic = spool.read(2)
+        spool.seek(0)
+        stream = gzip.GzipFile(fileobj=spool, mode="rb") if magic == b"\x1f\x8b" else spool
+        number = 0
+        try:
+            for number, line in enumerate(stream, start=1):
+                text = line.strip()
+                if not text:
+                    continue
+                try:
+                    item = json.loads(text, parse_float=Decimal)
+                except ValueError as error:
+                    source.reject(
+                        line_base + number,
+                        self.env._(
+                            "%(blob)s line %(line)s is not JSON: %(error)s",
+                            blob=name,
+                            line=number,
+                            error=error,
+                        ),
+                        text.decode("utf-8", "replace"),
+                    )
+                    continue
+                if not isinstance(item, dict):
+                    source.reject(
+                        line_base + number,
+                        self.env._(
+                            "%(blob)s line %(line)s is not a JSON object", blob=name, line=number
+                        ),
+                        text.decode("utf-8", "replace"),
+                    )
+                    continue
+                source.add(partner_center_to_focus(item))
+        except (OSError, EOFError) as error:
+            raise VendorError(
+                self.env._("Blob %(blob)s cannot be read: %(error)s", blob=name, error=error)
+            ) from None
+        return line_base + number

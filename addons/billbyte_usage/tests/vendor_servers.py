@@ -1,0 +1,391 @@
+# Copyright 2026 BillByte
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""Vendors the connector tests talk to over real HTTP on this machine:
+
+- moto's server (AWS: S3, STS, Organizations, Cost Explorer), run from the test
+  tools virtualenv that scripts/setup.sh makes (BILLBYTE_TOOLS_PY);
+- a Partner Center / Microsoft Graph / Entra ID stand-in over HTTPS, with a test
+  certificate authority made by trustme (in the same tools virtualenv), answering
+  as Microsoft documents it.
+"""
+
+import gzip
+import json
+import os
+import socket
+import ssl
+import subprocess
+import tempfile
+import threading
+import time
+import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlparse
+
+import requests
+
+
+def tools_python():
+    path = os.environ.get("BILLBYTE_TOOLS_PY")
+    if not path or not os.path.exists(path):
+        raise RuntimeError(
+            "BILLBYTE_TOOLS_PY names no Python of the test tools virtualenv: run the tests "
+            "through `make test` (scripts/setup.sh makes it from requirements-tools.txt)."
+        )
+    return path
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class MotoServer:
+    """moto's server on a free local port, as a subprocess."""
+
+    def __init__(self, environ=None):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.process = subprocess.Popen(
+            [tools_python(), "-m", "moto.server", "-H", "127.0.0.1", "-p", str(self.port)],
+            env=dict(os.environ, **(environ or {})),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=1):
+                    break
+            except OSError:
+                if self.process.poll() is not None or time.monotonic() > deadline:
+                    self.stop()
+                    raise RuntimeError("moto's server did not start") from None
+                time.sleep(0.2)
+
+    def reset(self):
+        requests.post(f"{self.url}/moto-api/reset", timeout=10).raise_for_status()
+
+    def set_cost_explorer_results(self, results, account_id="123456789012"):
+        """Queue GetCostAndUsage answers of an account (moto answers them in order)."""
+        requests.post(
+            f"{self.url}/moto-api/static/ce/cost-and-usage-results",
+            json={"results": results, "account_id": account_id},
+            timeout=10,
+        ).raise_for_status()
+
+    def stop(self):
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+
+
+def make_test_ca(folder):
+    """A test certificate authority and a certificate for localhost (trustme, in the
+    tools virtualenv): returns (CA bundle path, server cert+key path)."""
+    ca_path = os.path.join(folder, "test-ca.pem")
+    server_path = os.path.join(folder, "server.pem")
+    subprocess.run(
+        [
+            tools_python(),
+            "-c",
+            "import sys, trustme\n"
+            "ca = trustme.CA()\n"
+            "cert = ca.issue_cert('localhost', '127.0.0.1')\n"
+            "ca.cert_pem.write_to_path(sys.argv[1])\n"
+            "cert.private_key_and_cert_chain_pem.write_to_path(sys.argv[2])\n",
+            ca_path,
+            server_path,
+        ],
+        check=True,
+    )
+    return ca_path, server_path
+
+
+def gzip_json_lines(items):
+    lines = [item if isinstance(item, str) else json.dumps(item) for item in items]
+    return gzip.compress(("\n".join(lines) + "\n").encode())
+
+
+class PartnerCenterStandIn:
+    """Entra ID token endpoint, Graph billing reconciliation v2 (export request,
+    operation, blobs) and the Partner Center customers API, over HTTPS."""
+
+    TENANT = "contoso-partner.onmicrosoft.com"
+    CLIENT_ID = "11111111-2222-3333-4444-555555555555"
+    CLIENT_SECRET = "pc-secret-value-0123456789"
+
+    def __init__(self):
+        self.folder = tempfile.mkdtemp(prefix="billbyte-pc-")
+        self.ca_path, server_pem = make_test_ca(self.folder)
+        self.reset()
+        stand_in = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def do_GET(self):
+                stand_in._handle(self, "GET")
+
+            def do_POST(self):
+                stand_in._handle(self, "POST")
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(server_pem)
+        self.server.socket = context.wrap_socket(self.server.socket, server_side=True)
+        self.port = self.server.server_address[1]
+        self.url = f"https://localhost:{self.port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def reset(self):
+        self.client_secret = self.CLIENT_SECRET
+        self.statuses = ["running", "succeeded"]
+        self.operation_error = None
+        self.blobs = {}
+        # path prefix -> list of (status, Retry-After) answered before the real answer
+        self.faults = {}
+        self.always_fail = set()
+        self.blob_failures = set()
+        self.requests = []
+        self.export_bodies = []
+        self.customers = {}
+        self.sas = "skoid=abc&sktid=def&sv=2021-10-04&se=2026-11-01T00%3A00%3A00Z&sr=d&sp=r&sig=xyz"
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+    # -- plumbing ------------------------------------------------------------
+    def _send(self, handler, status, body=None, headers=None, raw=None):
+        data = raw if raw is not None else (json.dumps(body).encode() if body is not None else b"")
+        handler.send_response(status)
+        for key, value in (headers or {}).items():
+            handler.send_header(key, value)
+        if raw is None and body is not None:
+            handler.send_header("Content-Type", "application/json; charset=utf-8")
+        handler.send_header("Content-Length", str(len(data)))
+        handler.end_headers()
+        handler.wfile.write(data)
+
+    def _handle(self, handler, method):
+        url = urlparse(handler.path)
+        path = url.path
+        length = int(handler.headers.get("Content-Length") or 0)
+        body = handler.rfile.read(length) if length else b""
+        self.requests.append((method, path))
+        for prefix in list(self.always_fail):
+            if path.startswith(prefix):
+                return self._send(
+                    handler,
+                    500,
+                    {"error": {"code": "InternalServerError", "message": "Blob read failed"}},
+                )
+        for prefix, faults in self.faults.items():
+            if path.startswith(prefix) and faults:
+                status, retry_after = faults.pop(0)
+                headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
+                return self._send(
+                    handler,
+                    status,
+                    {
+                        "error": {
+                            "code": "TooManyRequests" if status == 429 else "ServiceUnavailable",
+                            "message": "Try again later.",
+                        }
+                    },
+                    headers,
+                )
+        tenant = f"/{self.TENANT}"
+        if path == f"{tenant}/v2.0/.well-known/openid-configuration":
+            return self._send(handler, 200, self._openid_configuration())
+        if path == f"{tenant}/oauth2/v2.0/token" and method == "POST":
+            return self._token(handler, parse_qs(body.decode()))
+        if path.startswith("/blobs/"):
+            return self._blob(handler, path, parse_qs(url.query))
+        if handler.headers.get("Authorization") != "Bearer pc-access-token":
+            return self._send(
+                handler,
+                401,
+                {
+                    "error": {
+                        "code": "InvalidAuthenticationToken",
+                        "message": "Access token is empty.",
+                    }
+                },
+            )
+        if path.startswith("/v1.0/reports/partners/billing/") and path.endswith("/export"):
+            self.export_bodies.append((path, json.loads(body or b"{}")))
+            operation = uuid.uuid4().hex
+            self._statuses = list(self.statuses)
+            return self._send(
+                handler,
+                202,
+                headers={
+                    "Location": f"{self.url}/v1.0/reports/partners/billing/operations/{operation}",
+                    "Retry-After": "0",
+                },
+            )
+        if path.startswith("/v1.0/reports/partners/billing/operations/"):
+            return self._operation(handler, path.rsplit("/", 1)[1])
+        if path == "/v1/customers":
+            items = [
+                {
+                    "id": cid,
+                    "companyProfile": {
+                        "tenantId": cid,
+                        "companyName": c["name"],
+                        "domain": c["domain"],
+                    },
+                    "attributes": {"objectType": "Customer"},
+                }
+                for cid, c in self.customers.items()
+            ]
+            return self._send(
+                handler,
+                200,
+                {
+                    "totalCount": len(items),
+                    "items": items,
+                    "links": {},
+                    "attributes": {"objectType": "Collection"},
+                },
+            )
+        if path.startswith("/v1/customers/") and path.endswith("/subscriptions"):
+            cid = path.split("/")[3]
+            items = [
+                dict(s, attributes={"objectType": "Subscription"})
+                for s in self.customers.get(cid, {}).get("subscriptions", [])
+            ]
+            return self._send(
+                handler,
+                200,
+                {
+                    "totalCount": len(items),
+                    "items": items,
+                    "links": {},
+                    "attributes": {"objectType": "Collection"},
+                },
+            )
+        return self._send(handler, 404, {"error": {"code": "NotFound", "message": path}})
+
+    def _openid_configuration(self):
+        base = f"{self.url}/{self.TENANT}"
+        return {
+            "token_endpoint": f"{base}/oauth2/v2.0/token",
+            "token_endpoint_auth_methods_supported": [
+                "client_secret_post",
+                "private_key_jwt",
+                "client_secret_basic",
+            ],
+            "jwks_uri": f"{base}/discovery/v2.0/keys",
+            "response_modes_supported": ["query", "fragment", "form_post"],
+            "subject_types_supported": ["pairwise"],
+            "id_token_signing_alg_values_supported": ["RS256"],
+            "response_types_supported": ["code", "id_token", "code id_token", "id_token token"],
+            "scopes_supported": ["openid", "profile", "email", "offline_access"],
+            "issuer": f"{base}/v2.0",
+            "request_uri_parameter_supported": False,
+            "userinfo_endpoint": "https://graph.microsoft.com/oidc/userinfo",
+            "authorization_endpoint": f"{base}/oauth2/v2.0/authorize",
+            "device_authorization_endpoint": f"{base}/oauth2/v2.0/devicecode",
+            "http_logout_supported": True,
+            "frontchannel_logout_supported": True,
+            "end_session_endpoint": f"{base}/oauth2/v2.0/logout",
+            "claims_supported": ["sub", "iss", "aud", "exp", "iat", "tid"],
+            "kerberos_endpoint": f"{base}/kerberos",
+            "tenant_region_scope": "EU",
+            "cloud_instance_name": "microsoftonline.com",
+        }
+
+    def _token(self, handler, form):
+        client_id = (form.get("client_id") or [""])[0]
+        secret = (form.get("client_secret") or [""])[0]
+        assertion = (form.get("client_assertion") or [""])[0]
+        if client_id != self.CLIENT_ID:
+            return self._send(
+                handler,
+                400,
+                {
+                    "error": "unauthorized_client",
+                    "error_description": f"AADSTS700016: Application with identifier '{client_id}' was "
+                    f"not found in the directory '{self.TENANT}'.",
+                    "error_codes": [700016],
+                },
+            )
+        if not assertion and secret != self.client_secret:
+            return self._send(
+                handler,
+                401,
+                {
+                    "error": "invalid_client",
+                    "error_description": "AADSTS7000215: Invalid client secret provided. Ensure the "
+                    "secret being sent in the request is the client secret value, not the client "
+                    "secret ID, for a secret added to app '" + self.CLIENT_ID + "'.",
+                    "error_codes": [7000215],
+                    "timestamp": "2026-10-03 12:00:00Z",
+                    "trace_id": str(uuid.uuid4()),
+                    "correlation_id": str(uuid.uuid4()),
+                },
+            )
+        self.last_assertion = assertion
+        return self._send(
+            handler,
+            200,
+            {
+                "token_type": "Bearer",
+                "expires_in": 3599,
+                "ext_expires_in": 3599,
+                "access_token": "pc-access-token",
+            },
+        )
+
+    def _operation(self, handler, operation):
+        status = self._statuses.pop(0) if len(self._statuses) > 1 else self._statuses[0]
+        body = {
+            "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#reports/partners/"
+            "billing/operations/$entity",
+            "id": operation,
+            "createdDateTime": "2026-10-03T12:00:00Z",
+            "lastActionDateTime": "2026-10-03T12:00:05Z",
+            "status": status,
+        }
+        if status == "succeeded":
+            body["@odata.type"] = "#microsoft.graph.partners.billing.exportSuccessOperation"
+            body["resourceLocation"] = {
+                "id": uuid.uuid4().hex,
+                "createdDateTime": "2026-10-03T12:00:05Z",
+                "schemaVersion": "2",
+                "dataFormat": "compressedJSON",
+                "partitionType": "default",
+                "eTag": "RwzsVZgPZA3mnBnbSWmtCvpl6MPFmvUDePsUdPDGAbY=",
+                "partnerTenantId": "2b5cbc57-a4b0-4a5b-bbb3-3cb1b2a4fe57",
+                "rootDirectory": f"{self.url}/blobs/{operation}",
+                "sasToken": self.sas,
+                "blobCount": len(self.blobs),
+                "blobs": [{"name": name, "partitionValue": "default"} for name in self.blobs],
+            }
+        elif status == "failed":
+            body["@odata.type"] = "#microsoft.graph.partners.billing.failedOperation"
+            body["error"] = self.operation_error or {"code": "ExportFailed", "message": "failed"}
+        else:
+            body["@odata.type"] = "#microsoft.graph.partners.billing.runningOperation"
+        return self._send(handler, 200, body, {"Retry-After": "0"})
+
+    def _blob(self, handler, path, query):
+        name = path.split("/", 3)[3]
+        if query.get("sig") != ["xyz"]:
+            return self._send(handler, 403, raw=b"<Error><Code>AuthenticationFailed</Code></Error>")
+        if name in self.blob_failures:
+            return self._send(handler, 500, raw=b"<Error><Code>InternalError</Code></Error>")
+        if name not in self.blobs:
+            return self._send(handler, 404, raw=b"<Error><Code>BlobNotFound</Code></Error>")
+        return self._send(
+            handler, 200, raw=self.blobs[name], headers={"Content-Type": "application/octet-stream"}
+        )
