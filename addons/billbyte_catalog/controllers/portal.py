@@ -12,7 +12,10 @@ class BillbyteCatalogPortal(CustomerPortal):
 
     def _billbyte_catalog_domain(self):
         partner = request.env.user.partner_id
-        return request.env["product.template"]._billbyte_visible_domain(partner)
+        return [
+            ("sale_ok", "=", True),
+            *request.env["product.template"]._billbyte_visible_domain(partner),
+        ]
 
     def _billbyte_customer_prices(self, templates):
         partner = request.env.user.partner_id

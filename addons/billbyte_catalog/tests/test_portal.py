@@ -56,6 +56,7 @@ class TestCatalogPortal(HttpCase):
             billbyte_partner_ids=[(6, 0, cls.other.ids)],
         )
         cls.unpublished = offer("BB Portal Draft Seat", billbyte_published=False)
+        cls.not_for_sale = offer("BB Portal Retired Seat", sale_ok=False)
         cls.good_bundle = Template.create(
             {
                 "name": "BB Portal Good Bundle",
@@ -91,7 +92,7 @@ class TestCatalogPortal(HttpCase):
         page = response.text
         for visible in (self.for_everyone, self.for_enterprise, self.good_bundle):
             self.assertIn(visible.name, page)
-        for hidden in (self.for_other, self.unpublished, self.bad_bundle):
+        for hidden in (self.for_other, self.unpublished, self.bad_bundle, self.not_for_sale):
             self.assertNotIn(hidden.name, page)
 
     def test_visible_item_page(self):
@@ -102,7 +103,8 @@ class TestCatalogPortal(HttpCase):
 
     def test_guessed_url_of_an_invisible_item_is_not_found(self):
         missing = self.env["product.template"].search([], order="id desc", limit=1).id + 1000
-        for template_id in (self.for_other.id, self.unpublished.id, self.bad_bundle.id, missing):
+        hidden = (self.for_other, self.unpublished, self.bad_bundle, self.not_for_sale)
+        for template_id in [*(template.id for template in hidden), missing]:
             response = self.url_open(f"/my/cloud-catalog/{template_id}")
             self.assertEqual(response.status_code, 404, template_id)
             self.assertNotIn("BB Portal Fabrikam Seat", response.text)
@@ -113,7 +115,12 @@ class TestCatalogPortal(HttpCase):
         self.assertEqual(
             count,
             self.env["product.template"].search_count(
-                self.env["product.template"]._billbyte_visible_domain(self.portal_user.partner_id)
+                [
+                    ("sale_ok", "=", True),
+                    *self.env["product.template"]._billbyte_visible_domain(
+                        self.portal_user.partner_id
+                    ),
+                ]
             ),
         )
         self.assertGreaterEqual(count, 3)
