@@ -45,7 +45,7 @@ class SaleOrderLine(models.Model):
             stale_parts.unlink()
             self._billbyte_add_bundle_parts()
         elif "product_uom_qty" in vals:
-            for part in self.billbyte_bundle_part_ids:
+            for part in self.billbyte_bundle_part_ids.filtered("billbyte_bundle_line_id"):
                 part.product_uom_qty = (
                     part.billbyte_bundle_line_id.quantity
                     * part.billbyte_bundle_parent_id.product_uom_qty
