@@ -176,6 +176,16 @@ class BillbyteCloudAccount(models.Model):
         """
         return self.env["account.analytic.line"]._billbyte_usage_summary(self._unbilled_domain())
 
+    def get_unbilled_usage(self):
+        """Public (RPC) form of :meth:`_get_unbilled_usage`, for the OSS/BSS API:
+        runs with the caller's rights on the accounts, dates as ISO strings."""
+        self.check_access("read")
+        summaries = self._get_unbilled_usage()
+        for summary in summaries:
+            for day in summary["by_day"]:
+                day["date"] = fields.Date.to_string(day["date"])
+        return summaries
+
     def action_view_unbilled_usage(self):
         action = self.env["ir.actions.actions"]._for_xml_id(
             "billbyte_usage.action_billbyte_unbilled_usage"
