@@ -634,6 +634,8 @@ class BillbyteUsagePipeline(models.AbstractModel):
                   LEFT JOIN billbyte_cloud_account ca ON ca.id = r.cloud_account_id
                   {joins.format(product="p.product_id")}
                  WHERE r.reject_reason IS NULL
+                 -- in index order: the account/day index then grows at its end
+                 ORDER BY r.cloud_account_id, r.usage_date, p.product_id
                 ON CONFLICT (dedup_key) DO NOTHING
                 RETURNING cloud_account_id, product_id, usage_date, corrected_period, charge_date
             ), keys AS (
