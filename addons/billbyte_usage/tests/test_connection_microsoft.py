@@ -369,3 +369,70 @@ class TestMicrosoftConnection(UsageCommon):
         output = "\n".join(logs.output)
         self.assertNotIn(self.partner_center.CLIENT_SECRET, output)
         self.assertNotIn("not-this-one", output)
+
+    def test_certificate_sign_in_sends_a_signed_client_assertion(self):
+        """App-only sign-in with a certificate: msal signs a client assertion with the
+        private key; the token endpoint sees a JWT it can verify with the certificate."""
+        import base64
+        import datetime
+
+        import jwt
+        from cryptography import x509
+        from cryptography.hazmat.primitives import hashes, serialization
+        from cryptography.hazmat.primitives.asymmetric import rsa
+        from cryptography.x509.oid import NameOID
+
+        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "billbyte-partner-center")])
+        now = datetime.datetime.utcnow()
+        certificate = (
+            x509.CertificateBuilder()
+            .subject_name(name)
+            .issuer_name(name)
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(minutes=5))
+            .not_valid_after(now + datetime.timedelta(days=1))
+            .sign(key, hashes.SHA256())
+        )
+        thumbprint = certificate.fingerprint(hashes.SHA1()).hex()
+        pem = key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        ).decode()
+        self.ms_connection.write(
+            {
+                "ms_auth_method": "certificate",
+                "ms_certificate_key": pem,
+                "ms_certificate_thumbprint": thumbprint,
+                "ms_client_secret": False,
+            }
+        )
+        self.partner_center.last_assertion = None
+        result = self.ms_connection.action_test_connection()
+        self.assertEqual(result["params"]["type"], "success", result["params"]["message"])
+        assertion = self.partner_center.last_assertion
+        self.assertTrue(assertion, "no client assertion reached the token endpoint")
+        header = jwt.get_unverified_header(assertion)
+        self.assertEqual(header["alg"], "RS256")
+        # x5t: the certificate's SHA-1 thumbprint, base64url (msal keeps the padding)
+        self.assertEqual(
+            header["x5t"].rstrip("="),
+            base64.urlsafe_b64encode(bytes.fromhex(thumbprint)).decode().rstrip("="),
+        )
+        claims = jwt.decode(
+            assertion, key.public_key(), algorithms=["RS256"], options={"verify_aud": False}
+        )
+        self.assertEqual(claims["iss"], self.partner_center.CLIENT_ID)
+        self.assertEqual(claims["sub"], self.partner_center.CLIENT_ID)
+        self.assertTrue(claims["aud"].endswith("/oauth2/v2.0/token"))
+        # A key that does not match the certificate the app knows is refused.
+        other_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        with self.assertRaises(jwt.InvalidSignatureError):
+            jwt.decode(
+                assertion,
+                other_key.public_key(),
+                algorithms=["RS256"],
+                options={"verify_aud": False},
+            )
