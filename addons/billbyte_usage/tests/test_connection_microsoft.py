@@ -3,7 +3,7 @@
 import logging
 from decimal import Decimal
 
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import new_test_user, tagged
 
 from .common import UsageCommon
@@ -436,3 +436,22 @@ class TestMicrosoftConnection(UsageCommon):
                 algorithms=["RS256"],
                 options={"verify_aud": False},
             )
+
+    def test_billed_invoice_pulled_from_the_connection_form(self):
+        wizard = self.env["billbyte.connection.invoice.wizard"].create(
+            {
+                "connection_id": self.ms_connection.id,
+                "invoice_id": " G000123456 ",
+                "export": "billed",
+            }
+        )
+        action = wizard.action_pull()
+        run = self.env["billbyte.import.run"].search(action["domain"])
+        self.assertEqual((run.state, run.pull_scope), ("done", "billed:G000123456"), run.message)
+        self.assertEqual(run.rows_imported, 3)
+        path, body = self.partner_center.export_bodies[-1]
+        self.assertEqual(path, "/v1.0/reports/partners/billing/usage/billed/export")
+        self.assertEqual(body, {"invoiceId": "G000123456", "attributeSet": "full"})
+        wizard.invoice_id = "G0001 23"
+        with self.assertRaises(UserError):
+            wizard.action_pull()
