@@ -201,8 +201,20 @@ def cmd_test(args):
     return 1 if failed or not passed else 0
 
 
+def addons_fingerprint():
+    """A hash of our addons' files: when it changes, `make run` updates the modules."""
+    digest = hashlib.sha1()
+    for path in sorted(ADDONS.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts:
+            digest.update(str(path.relative_to(ADDONS)).encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
 def cmd_run(args):
     database = args.database
+    stamp = CACHE / f"run-{database}.addons-hash"
+    fingerprint = addons_fingerprint()
     if not db_exists(database):
         template = ensure_template()
         clone_db(template, database)
@@ -217,6 +229,21 @@ def cmd_run(args):
             ),
             check=True,
         )
+        stamp.write_text(fingerprint)
+    elif not stamp.exists() or stamp.read_text() != fingerprint:
+        # The addons changed since this database last saw them: update the modules.
+        log(f"updating {', '.join(OUR_MODULES)} in {database} (the addons changed)")
+        subprocess.run(
+            odoo_cmd(
+                database,
+                "-u",
+                ",".join(OUR_MODULES),
+                "--stop-after-init",
+                f"--http-port={free_port()}",
+            ),
+            check=True,
+        )
+        stamp.write_text(fingerprint)
     log(f"Odoo on http://localhost:{args.port} (database {database}, login admin / admin)")
     proc = subprocess.Popen(odoo_cmd(database, f"--http-port={args.port}"))
     try:
