@@ -14,6 +14,7 @@ class BillbyteCatalogPortal(CustomerPortal):
         partner = request.env.user.partner_id
         return [
             ("sale_ok", "=", True),
+            ("company_id", "in", [False, request.env.company.id]),
             *request.env["product.template"]._billbyte_visible_domain(partner),
         ]
 

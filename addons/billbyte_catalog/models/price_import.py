@@ -262,7 +262,9 @@ class BillbytePriceImport(models.Model):
         """Split offers into valid ones by catalog key and rejections (line, sku, reason)."""
         currencies = {
             currency.name.upper(): currency
-            for currency in self.env["res.currency"].with_context(active_test=False).search([])
+            # Active currencies only: an inactive one has no rates, and Odoo would
+            # convert it 1:1.
+            for currency in self.env["res.currency"].search([])
         }
         valid, rejections, first_line = {}, [], {}
         for offer in offers:

@@ -2,7 +2,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
-from odoo.tools import float_round
+from odoo.tools import float_compare, float_round
 
 
 class ProductPricelist(models.Model):
@@ -37,22 +37,31 @@ class ProductPricelist(models.Model):
     billbyte_min_margin = fields.Float(
         string="Minimum Margin (%)",
         digits=(16, 4),
-        help="The markup may not be set below this margin.",
+        help="The margin (share of the customer price) the markup must leave at least: "
+        "a 25 % markup leaves a 20 % margin.",
     )
+
+    def _billbyte_margin(self):
+        """The margin (share of the price) a markup leaves: 20 % markup = 16.67 % margin."""
+        self.ensure_one()
+        markup = self.billbyte_markup
+        return markup / (100.0 + markup) * 100.0 if markup > -100.0 else float("-inf")
 
     @api.constrains("billbyte_strategy", "billbyte_markup", "billbyte_min_margin")
     def _check_billbyte_min_margin(self):
         for pricelist in self:
             if (
                 pricelist.billbyte_strategy == "cost_plus"
-                and pricelist.billbyte_markup < pricelist.billbyte_min_margin
+                and float_compare(pricelist._billbyte_margin(), pricelist.billbyte_min_margin, 4)
+                < 0
             ):
                 raise ValidationError(
                     _(
-                        "Pricelist %(name)s: a markup of %(markup)s%% is below the "
-                        "minimum margin of %(margin)s%%.",
+                        "Pricelist %(name)s: a markup of %(markup)s%% leaves a margin of "
+                        "%(actual).2f%%, below the minimum margin of %(margin)s%%.",
                         name=pricelist.display_name,
                         markup=pricelist.billbyte_markup,
+                        actual=pricelist._billbyte_margin(),
                         margin=pricelist.billbyte_min_margin,
                     )
                 )

@@ -40,3 +40,12 @@ class TestPricingStrategy(TransactionCase):
         self.assertIn("below the minimum margin of 10", str(refused.exception))
         self.pricelist.invalidate_recordset()
         self.assertEqual(self.pricelist.billbyte_markup, 20.0)
+
+    def test_min_margin_is_a_margin_not_a_markup(self):
+        # 11 % markup leaves a 9.91 % margin: below 10 %.
+        with self.assertRaises(ValidationError) as refused:
+            self.pricelist.billbyte_markup = 11.0
+        self.assertIn("leaves a margin of 9.91%", str(refused.exception))
+        # 11.12 % markup leaves 10.007 %: enough.
+        self.pricelist.billbyte_markup = 11.12
+        self.assertEqual(self.pricelist.billbyte_markup, 11.12)

@@ -64,7 +64,17 @@ class AccountAnalyticLine(models.Model):
             domain, ["billbyte_currency_id", "date:day"], ["billbyte_price:sum"], order="date:day"
         ):
             totals[currency]["by_day"].append({"date": day, "amount": amount})
+        internal = self.env.user._is_internal()
         return [
+            # The provider's cost is not the customer's business.
             dict(values, currency=currency.name, currency_id=currency.id)
+            if internal
+            else {
+                key: value
+                for key, value in dict(
+                    values, currency=currency.name, currency_id=currency.id
+                ).items()
+                if key != "cost"
+            }
             for currency, values in totals.items()
         ]

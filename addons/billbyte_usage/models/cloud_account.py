@@ -109,8 +109,10 @@ class BillbyteCloudAccount(models.Model):
 
     @api.depends("partner_id")
     def _compute_pricelist_id(self):
+        # The customer's strategy, also when the account changes customer; set
+        # another one on the account to override it.
         for account in self:
-            if not account.pricelist_id and account.partner_id:
+            if account.partner_id:
                 account.pricelist_id = account.partner_id.with_company(
                     account.company_id or self.env.company
                 ).property_product_pricelist

@@ -129,6 +129,7 @@ class BillbyteImportRun(models.Model):
         the run with the vendor's words; nothing of it is imported."""
         self.ensure_one()
         started = time.monotonic()
+        rerun = self.state == "failed"
         self.write({"state": "running", "date_start": fields.Datetime.now(), "message": False})
         try:
             source = self.connection_id._fetch(self.pull_scope, self)
@@ -136,7 +137,17 @@ class BillbyteImportRun(models.Model):
             return self._fail(str(error), started)
         if source is None:
             # The vendor has nothing new (no export yet, same export as already imported).
-            self.unlink()
+            if rerun:
+                # A failed run keeps its history: say what the re-run found.
+                self.write(
+                    {
+                        "state": "done",
+                        "duration": time.monotonic() - started,
+                        "message": self.env._("The vendor had nothing new to import."),
+                    }
+                )
+            else:
+                self.unlink()
             return True
         if isinstance(source, str):
             done = self._process()

@@ -280,7 +280,7 @@ class BillbyteUsagePipeline(models.AbstractModel):
         currency_col = f"c{fields_map['billing_currency'][0]}"
         cr.execute(  # pylint: disable=sql-injection
             "CREATE TEMP TABLE bb_currencies ON COMMIT DROP AS "
-            f"SELECT DISTINCT s.{currency_col} AS raw, c.id AS currency_id FROM bb_stage s "
+            f"SELECT DISTINCT s.{currency_col} AS raw, c.id AS currency_id, c.active FROM bb_stage s "
             f"JOIN res_currency c ON c.name = upper(trim(s.{currency_col}))"
         )
 
@@ -335,6 +335,11 @@ class BillbyteUsagePipeline(models.AbstractModel):
             f"WHEN cur.currency_id IS NULL "
             f"THEN format({param(env._('unknown currency code %L'))}, {currency_raw})"
         )
+        reasons.append(
+            "WHEN NOT cur.active "
+            f"THEN format({param(env._('currency %L is not active in Odoo: activate it and give it rates'))}, "
+            f"{currency_raw})"
+        )
         for missing_field in {f for f, _k in FOCUS_COLUMNS.values()} - set(fields_map):
             kind = next(k for f, k in FOCUS_COLUMNS.values() if f == missing_field)
             cast = {"text": "text", "number": "numeric", "datetime": "timestamp"}[kind]
@@ -347,7 +352,8 @@ class BillbyteUsagePipeline(models.AbstractModel):
         else:
             select.append("NULL::jsonb AS extra_data")
         start = "d_charge_period_start.value"
-        all_raw = ", ".join(f"s.c{i}" for i in range(ncols))
+        # coalesce: concat_ws skips NULLs, and "a,,b" must not hash like "a,b,"
+        all_raw = ", ".join(f"coalesce(s.c{i}, '')" for i in range(ncols))
         late = f"(ca.billed_until IS NOT NULL AND {start}::date <= ca.billed_until)"
         charge_class = (
             f"NULLIF(trim(s.c{fields_map['charge_class'][0]}), '')"

@@ -63,16 +63,28 @@ class BillbyteUsageRecord(models.Model):
     billing_currency = fields.Char(string="BillingCurrency", required=True, readonly=True)
     billing_currency_id = FactMany2one("res.currency", required=True, readonly=True)
     billed_cost = fields.Monetary(
-        string="BilledCost", currency_field="billing_currency_id", readonly=True
+        string="BilledCost",
+        currency_field="billing_currency_id",
+        readonly=True,
+        groups="billbyte_catalog.group_billbyte_user",
     )
     effective_cost = fields.Monetary(
-        string="EffectiveCost", currency_field="billing_currency_id", readonly=True
+        string="EffectiveCost",
+        currency_field="billing_currency_id",
+        readonly=True,
+        groups="billbyte_catalog.group_billbyte_user",
     )
     list_cost = fields.Monetary(
-        string="ListCost", currency_field="billing_currency_id", readonly=True
+        string="ListCost",
+        currency_field="billing_currency_id",
+        readonly=True,
+        groups="billbyte_catalog.group_billbyte_user",
     )
     contracted_cost = fields.Monetary(
-        string="ContractedCost", currency_field="billing_currency_id", readonly=True
+        string="ContractedCost",
+        currency_field="billing_currency_id",
+        readonly=True,
+        groups="billbyte_catalog.group_billbyte_user",
     )
     invoice_id = fields.Char(string="InvoiceId", readonly=True, help="The vendor's invoice id.")
     resource_id = fields.Char(string="ResourceId", readonly=True)
@@ -101,6 +113,7 @@ class BillbyteUsageRecord(models.Model):
         string="Cost",
         currency_field="company_currency_id",
         readonly=True,
+        groups="billbyte_catalog.group_billbyte_user",
         help="BilledCost converted to the company currency at the charge date.",
     )
     currency_id = FactMany2one("res.currency", string="Customer Currency", readonly=True)

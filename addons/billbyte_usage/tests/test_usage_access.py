@@ -43,6 +43,12 @@ class TestUsageAccess(UsageCommon):
         self.assertEqual(records.cloud_account_id, self.account_contoso)
         accounts = self.env["billbyte.cloud.account"].with_user(portal).search([])
         self.assertEqual(accounts, self.account_contoso)
+        # The provider's costs stay hidden from the customer.
+        with self.assertRaises(AccessError):
+            records.read(["billed_cost"])
+        (summary,) = self.account_contoso.with_user(portal).get_unbilled_usage()
+        self.assertNotIn("cost", summary)
+        self.assertEqual(summary["total"], 1.2)
         with self.assertRaises(AccessError):
             self.env["billbyte.import.run"].with_user(portal).search([])
         with self.assertRaises(AccessError):

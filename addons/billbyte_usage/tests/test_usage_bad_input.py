@@ -101,6 +101,31 @@ class TestUsageBadInput(UsageCommon):
             "The difference of 12.00 is the BilledCost of the rejected lines.", run.message
         )
 
+    def test_inactive_currency_is_rejected_not_converted_one_to_one(self):
+        jpy = self.env.ref("base.JPY")
+        self.assertFalse(jpy.active)
+        run = self.import_bytes(
+            focus_csv(
+                good_rows()
+                + [focus_row("111111111111", "2026-10-03", "AmazonEC2", "500", "1", currency="JPY")]
+            )
+        )
+        self.assertEqual((run.rows_imported, run.rows_rejected), (2, 1))
+        self.assertEqual(
+            run.rejection_ids.reason,
+            "currency 'JPY' is not active in Odoo: activate it and give it rates",
+        )
+        self.assertEqual(self.db_sum_billed_cost(), Decimal("3.75"))
+
+    def test_empty_fields_keep_their_place_in_the_dedup_key(self):
+        # InvoiceId and ResourceId are neighbours: "X," and ",X" are different lines.
+        first = dict(
+            focus_row("111111111111", "2026-10-01", "AmazonEC2", "1.00", "1"), InvoiceId="X"
+        )
+        second = dict(first, InvoiceId="", ResourceId="X")
+        run = self.import_bytes(focus_csv([first, second]))
+        self.assertEqual((run.rows_imported, run.rows_duplicate), (2, 0))
+
     @mute_logger("odoo.addons.billbyte_usage.models.import_run", "odoo.sql_db")
     def test_database_refusing_the_batch_fails_the_run_and_rerun_succeeds(self):
         self.import_bytes(focus_csv(good_rows()[:1]), filename="earlier.csv")

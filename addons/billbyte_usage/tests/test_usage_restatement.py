@@ -83,7 +83,7 @@ class TestUsageRestatement(UsageCommon):
         ).write({"billbyte_billed": True})
         self.account_contoso.billed_until = "2026-10-02"
         invoiced = self.usage_lines().read(["id", "amount", "billbyte_price"])
-        # A restated Oct 2nd (higher), a late row for Oct 1st and a correction.
+        # An Oct 1st row again, a late row for Oct 1st and a correction for Oct 2nd.
         run = self.import_bytes(
             focus_csv(
                 [
