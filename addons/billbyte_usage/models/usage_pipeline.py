@@ -617,6 +617,7 @@ class BillbyteUsagePipeline(models.AbstractModel):
             {"connection": connection.id, "company": company.id, "vendor": connection.vendor_id.id},
         )
         rows_replaced = cr.fetchone()[0]
+        rows_replaced += self._reverse_restated_invoiced_days(run, connection)
         joins, cost_company, price = self._rating_sql(company)
         record_fields = sorted({f for f, _k in FOCUS_COLUMNS.values()})
         cr.execute(
@@ -708,6 +709,70 @@ class BillbyteUsagePipeline(models.AbstractModel):
             self._aggregate()
         self.env.invalidate_all()
         return removed
+
+    def _reverse_restated_invoiced_days(self, run, connection):
+        """A source that restates an invoiced day (its rows for that day are not FOCUS
+        corrections) bills only the difference: the day's earlier records it no longer
+        contains are reversed in the next open period, next to its new rows. The
+        invoice itself is never touched. Reversals have deterministic keys, so the
+        same source twice reverses nothing twice."""
+        cr = self.env.cr
+        negated = {
+            "billed_cost",
+            "effective_cost",
+            "list_cost",
+            "contracted_cost",
+            "consumed_quantity",
+            "pricing_quantity",
+            "cost_company",
+            "price",
+        }
+        overrides = {
+            "run_id": "%(run)s",
+            "line_number": "NULL",
+            "dedup_key": "md5(u.dedup_key::text || ':reversal')::uuid",
+            "charge_class": "'Correction'",
+            "usage_date": "ca.billed_until + 1",
+            "corrected_period": "to_char(u.charge_date, 'YYYY-MM')",
+            "extra_data": "COALESCE(u.extra_data, '{}'::jsonb) "
+            "|| jsonb_build_object('x_BillByteReversalOf', u.dedup_key::text)",
+        }
+        columns = [
+            name
+            for name, field in self.env["billbyte.usage.record"]._fields.items()
+            if field.store and field.column_type and name != "id"
+        ]
+        values = [
+            overrides.get(name) or (f"-u.{name}" if name in negated else f"u.{name}")
+            for name in columns
+        ]
+        cr.execute(
+            f"""
+            WITH late_scope AS (
+                SELECT DISTINCT cloud_account_id, charge_date FROM bb_rows
+                 WHERE reject_reason IS NULL AND is_late AND cloud_account_id IS NOT NULL
+                   AND COALESCE(charge_class, '') <> 'Correction'
+            ), reversed AS (
+                INSERT INTO billbyte_usage_record ({", ".join(columns)})
+                SELECT {", ".join(values)}
+                  FROM billbyte_usage_record u
+                  JOIN late_scope ls ON ls.cloud_account_id = u.cloud_account_id
+                                    AND ls.charge_date = u.charge_date
+                  JOIN billbyte_cloud_account ca ON ca.id = u.cloud_account_id
+                 WHERE u.connection_id = %(connection)s
+                   AND COALESCE(u.charge_class, '') <> 'Correction'
+                   AND NOT (COALESCE(u.extra_data, '{{}}'::jsonb) ? 'x_BillByteReversalOf')
+                   AND NOT EXISTS (SELECT 1 FROM bb_rows r WHERE r.dedup_key = u.dedup_key)
+                ON CONFLICT (dedup_key) DO NOTHING
+                RETURNING cloud_account_id, product_id, usage_date, corrected_period
+            ), keys AS (
+                INSERT INTO bb_keys SELECT DISTINCT * FROM reversed
+            )
+            SELECT count(*) FROM reversed
+            """,
+            {"run": run.id, "connection": connection.id},
+        )
+        return cr.fetchone()[0]
 
     # ------------------------------------------------------------------
     # Aggregation into analytic lines (unbilled usage)

@@ -128,3 +128,44 @@ class TestUsageRestatement(UsageCommon):
             (str(line.date), line.billbyte_corrected_period), ("2026-10-05", "2026-10")
         )
         self.assertEqual(line.billbyte_price, -1.20)
+
+    def test_restated_invoiced_day_bills_only_the_difference(self):
+        self.import_bytes(
+            focus_csv(
+                [
+                    contoso("2026-10-01", "1.00", resource="i-0"),
+                    contoso("2026-10-02", "2.00", resource="i-1"),
+                    contoso("2026-10-02", "3.00", resource="i-2"),
+                ]
+            )
+        )
+        self.env["account.analytic.line"].search(
+            [("billbyte_cloud_account_id", "=", self.account_contoso.id)]
+        ).write({"billbyte_billed": True})
+        self.account_contoso.billed_until = "2026-10-02"
+        invoiced = self.usage_lines(billbyte_billed=True).read(["id", "amount", "billbyte_price"])
+        # The vendor restates Oct 2nd: i-1 now costs 2.50 and i-2 is gone.
+        restated = focus_csv([contoso("2026-10-02", "2.50", resource="i-1")])
+        run = self.import_bytes(restated, filename="restated-invoiced.csv")
+        self.assertEqual((run.rows_imported, run.rows_replaced, run.rows_late), (1, 2, 1))
+        self.assertEqual(
+            self.usage_lines(billbyte_billed=True).read(["id", "amount", "billbyte_price"]),
+            invoiced,
+        )
+        correction = self.usage_lines(billbyte_billed=False)
+        self.assertEqual(len(correction), 1)
+        self.assertEqual(
+            (str(correction.date), correction.billbyte_corrected_period), ("2026-10-03", "2026-10")
+        )
+        # +2.50 - 2.00 - 3.00 = -2.50 of cost, -3.00 for the customer (cost-plus 20 %)
+        self.assertEqual((correction.amount, correction.billbyte_price), (2.50, -3.00))
+        # Oct 1st was not in the file: left alone.
+        self.assertEqual(len(self.records(charge_date="2026-10-01")), 1)
+        again = self.import_bytes(restated, filename="restated-again.csv")
+        self.assertEqual(
+            (again.rows_imported, again.rows_replaced, again.rows_duplicate), (0, 0, 1)
+        )
+        self.assertEqual(
+            self.usage_lines(billbyte_billed=False).read(["amount", "billbyte_price"]),
+            correction.read(["amount", "billbyte_price"]),
+        )
