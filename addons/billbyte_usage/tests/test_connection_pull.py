@@ -7,29 +7,12 @@ from odoo.tests import tagged
 
 from odoo.addons.queue_job.job import Job
 
-from .common import UsageCommon, focus_csv, focus_row
+from .common import FOCUS_12_HEADER, UsageCommon, focus_csv, focus_row
 
+# Google Cloud's FOCUS export: the common FOCUS 1.2 columns, without InvoiceId,
+# ResourceId and vendor extensions.
 GCP_HEADER = [
-    "BillingAccountId",
-    "BillingCurrency",
-    "BilledCost",
-    "EffectiveCost",
-    "ListCost",
-    "ChargePeriodStart",
-    "ChargePeriodEnd",
-    "ChargeCategory",
-    "ChargeClass",
-    "ChargeDescription",
-    "ProviderName",
-    "ServiceName",
-    "SkuId",
-    "SubAccountId",
-    "SubAccountName",
-    "ConsumedQuantity",
-    "ConsumedUnit",
-    "PricingQuantity",
-    "PricingUnit",
-    "RegionId",
+    column for column in FOCUS_12_HEADER if column not in ("InvoiceId", "ResourceId", "x_UsageType")
 ]
 
 
