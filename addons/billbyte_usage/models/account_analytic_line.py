@@ -12,8 +12,11 @@ class AccountAnalyticLine(models.Model):
 
     _inherit = "account.analytic.line"
 
-    billbyte_cloud_account_id = fields.Many2one(
-        "billbyte.cloud.account", string="Cloud Account", index="btree_not_null", readonly=True
+    # No foreign key (see FactMany2one): a cloud account with usage cannot be
+    # deleted, and its lines exist only through its usage records. Indexed with
+    # date and product in _auto_init: the key the import rebuilds lines by.
+    billbyte_cloud_account_id = FactMany2one(
+        "billbyte.cloud.account", string="Cloud Account", readonly=True
     )
     billbyte_service_name = fields.Char(string="Cloud Service", readonly=True)
     billbyte_currency_id = FactMany2one("res.currency", string="Customer Currency", readonly=True)
@@ -31,10 +34,24 @@ class AccountAnalyticLine(models.Model):
     billbyte_billed = fields.Boolean(
         string="Billed",
         default=False,
-        index=True,
         readonly=True,
         help="On a posted customer invoice. Unbilled usage is every cloud usage line not billed.",
     )
+
+    def _auto_init(self):
+        res = super()._auto_init()
+        self.env.cr.execute(
+            """
+            ALTER TABLE account_analytic_line
+                DROP CONSTRAINT IF EXISTS account_analytic_line_billbyte_cloud_account_id_fkey;
+            DROP INDEX IF EXISTS account_analytic_line__billbyte_cloud_account_id_index;
+            DROP INDEX IF EXISTS account_analytic_line__billbyte_billed_index;
+            CREATE INDEX IF NOT EXISTS account_analytic_line_billbyte_key_idx
+                ON account_analytic_line (billbyte_cloud_account_id, date, product_id)
+                WHERE billbyte_cloud_account_id IS NOT NULL;
+            """
+        )
+        return res
 
     @api.model
     def _billbyte_usage_summary(self, domain):

@@ -9,7 +9,9 @@ all feed `_import_focus_stream`.
 """
 
 import csv
+import hashlib
 import re
+from array import array
 from datetime import datetime, timezone
 from decimal import Decimal
 
@@ -54,6 +56,16 @@ FOCUS_COLUMNS = {
     "RegionId": ("region_id", "text"),
     "RegionName": ("region_name", "text"),
 }
+# Text columns whose values are looked up or tested: stored without surrounding
+# blanks. The others are stored as the file gives them.
+TRIMMED_FIELDS = {
+    "sub_account_id",
+    "service_name",
+    "sku_id",
+    "charge_category",
+    "charge_class",
+    "billing_currency",
+}
 REQUIRED_COLUMNS = [
     "ChargePeriodStart",
     "ChargePeriodEnd",
@@ -82,20 +94,76 @@ def parse_focus_datetime(value):
     return moment
 
 
-class _ReadErrorTrap:
-    """Wraps the source stream for COPY and keeps the exception a read raised, which
-    psycopg2 otherwise turns into a generic COPY failure."""
+class _KeyedSource:
+    """The source's CSV records for COPY, each followed by two columns of ours: its
+    dedup key (md5 of the connection and the record's own bytes, as a uuid) and the
+    line of the file it starts on.
 
-    def __init__(self, stream):
+    It runs in this (client) process while PostgreSQL parses what it already sent,
+    so hashing costs the server nothing. A record spans lines while it holds an odd
+    number of quote characters (a quoted field with a line break). Blank lines are
+    skipped. The exception a read raised (a truncated gzip) is kept, since psycopg2
+    would turn it into a generic COPY failure.
+    """
+
+    CHUNK = 1 << 20
+    # A "record" still open after this many bytes is a broken quote: pass it on as
+    # it is and let COPY name the line.
+    MAX_RECORD = 1 << 20
+
+    def __init__(self, stream, prefix, first_line=2):
         self.stream = stream
+        self.prefix = prefix
+        self.first_line = first_line
         self.error = None
+        # COPY counts records; the line each record starts on, for its messages.
+        self.starts = array("l")
+        self._chunks = self._generate()
+
+    def _generate(self):
+        md5, prefix, starts = hashlib.md5, self.prefix, self.starts
+        line_no = self.first_line - 1
+        out, size = [], 0
+        pending, pending_start = b"", 0
+        for line in self.stream:
+            line_no += 1
+            if pending:
+                pending += line
+                if pending.count(b'"') & 1 and len(pending) < self.MAX_RECORD:
+                    continue
+                record, start, pending = pending, pending_start, b""
+            elif line.count(b'"') & 1:
+                pending, pending_start = line, line_no
+                continue
+            else:
+                record, start = line, line_no
+            body = record.rstrip(b"\r\n")
+            if not body.strip():
+                continue
+            starts.append(start)
+            out.append(b"%s,%s,%d\n" % (body, md5(prefix + body).hexdigest().encode(), start))
+            size += len(body) + 44
+            if size >= self.CHUNK:
+                yield b"".join(out)
+                out, size = [], 0
+        if pending.strip():
+            starts.append(pending_start)
+            out.append(pending)
+        if out:
+            yield b"".join(out)
 
     def read(self, size=-1):  # pylint: disable=method-required-super
         try:
-            return self.stream.read(size)
+            return next(self._chunks, b"")
         except Exception as error:
             self.error = error
             raise
+
+    def line_of(self, copy_line):
+        """The file line of COPY's record number copy_line (1-based), if known."""
+        if 0 < copy_line <= len(self.starts):
+            return self.starts[copy_line - 1]
+        return None
 
 
 class BillbyteUsagePipeline(models.AbstractModel):
@@ -170,27 +238,40 @@ class BillbyteUsagePipeline(models.AbstractModel):
         ncols = len(header)
         cr.execute(
             "DROP TABLE IF EXISTS bb_stage, bb_rows, bb_dates, bb_currencies, bb_products, "
-            "bb_keys, bb_account, bb_rate, bb_fixed"
+            "bb_keys, bb_delta, bb_dup, bb_account, bb_rate, bb_fixed"
         )
         columns = ", ".join(f"c{i} text" for i in range(ncols))
         cr.execute(  # pylint: disable=sql-injection
-            "CREATE TEMP TABLE bb_stage (line_no bigint GENERATED ALWAYS AS IDENTITY "
-            f"(START WITH 2), {columns}) ON COMMIT DROP"
+            f"CREATE TEMP TABLE bb_stage ({columns}, dedup_key uuid, line_no int) ON COMMIT DROP"
         )
         copy_cols = ", ".join(f"c{i}" for i in range(ncols))
-        source = _ReadErrorTrap(stream)
+        source = _KeyedSource(stream, prefix=f"{connection.id}\x1f".encode())
         try:
             with cr.savepoint(flush=False):
                 cr._obj.copy_expert(
-                    f"COPY bb_stage ({copy_cols}) FROM STDIN WITH (FORMAT csv)",
+                    f"COPY bb_stage ({copy_cols}, dedup_key, line_no) FROM STDIN WITH (FORMAT csv)",
                     source,
-                    size=1 << 20,
+                    size=_KeyedSource.CHUNK,
                 )
         except psycopg2.Error as error:
             if source.error:
                 # The stream broke (a truncated gzip): say so rather than what COPY saw.
                 raise source.error from None
-            if not isinstance(
+            context = (error.diag.context or "") if error.diag else ""
+            reason = (error.diag.message_primary if error.diag else None) or str(error)
+            said = context + reason
+            if (
+                "dedup_key" in said
+                or "line_no" in said
+                or "missing data for column" in reason
+                or "extra data after last expected column" in reason
+            ):
+                # Our two columns, after the record's own fields, were missing or
+                # took other fields: the record has another count of fields.
+                reason = self.env._(
+                    "its number of fields differs from the header's %s columns", ncols
+                )
+            elif not isinstance(
                 error,
                 (
                     psycopg2.errors.BadCopyFileFormat,
@@ -199,25 +280,22 @@ class BillbyteUsagePipeline(models.AbstractModel):
                 ),
             ):
                 raise
-            context = (error.diag.context or "") if error.diag else ""
             line = COPY_LINE_RE.search(context)
             raise UserError(
                 self.env._(
                     "The file is not a well-formed CSV file: line %(line)s: %(reason)s",
-                    line=int(line.group(1)) + 1 if line else "?",
-                    reason=error.diag.message_primary if error.diag else error,
+                    line=(line and source.line_of(int(line.group(1)))) or "?",
+                    reason=reason,
                 )
             ) from None
-        cr.execute("SELECT count(*) FROM bb_stage")
-        rows_read = cr.fetchone()[0]
+        rows_read = len(source.starts)
+        if not rows_read:
+            raise UserError(self.env._("The file has column names but no usage rows."))
         # Set-based steps want hash joins and aggregates held in memory; temporary
         # tables have no statistics until analysed.
         cr.execute("SET LOCAL work_mem = '256MB'")
         cr.execute("ANALYZE bb_stage")
-        if not rows_read:
-            raise UserError(self.env._("The file has column names but no usage rows."))
-
-        self._stage_lookups(fields_map)
+        self._stage_lookups(run, fields_map)
         self._build_rows(run, fields_map, extras, ncols)
         self._store_rejections(run, ncols)
         stats = self._store_records(run, connection)
@@ -239,7 +317,9 @@ class BillbyteUsagePipeline(models.AbstractModel):
         )
         stats["rows_duplicate"] = rows_read - rejected - stats["rows_imported"]
         stats["message"] = self._outcome_message(stats)
-        cr.execute("DROP TABLE IF EXISTS bb_stage, bb_rows, bb_dates, bb_currencies, bb_products")
+        cr.execute(
+            "DROP TABLE IF EXISTS bb_stage, bb_rows, bb_dates, bb_currencies, bb_products, bb_dup"
+        )
         return stats
 
     def _outcome_message(self, stats):
@@ -265,23 +345,84 @@ class BillbyteUsagePipeline(models.AbstractModel):
             )
         return message
 
-    def _stage_lookups(self, fields_map):
-        """Parse the few distinct dates and currency codes once, not once per row."""
+    def _stage_lookups(self, run, fields_map):
+        """Everything the rows refer to, looked up once (not once per row) from one
+        pass over the staged file: its dates, currency codes, vendor account ids and
+        services; then the catalog products, cloud accounts and rates that rate them."""
         cr = self.env.cr
+        connection = run.connection_id
+
+        def raw(field_name):
+            return f"s.c{fields_map[field_name][0]}"
+
         date_cols = [
             f"c{index}" for index, kind, _name in fields_map.values() if kind == "datetime"
         ]
-        cr.execute(f"SELECT DISTINCT unnest(ARRAY[{', '.join(date_cols)}]) FROM bb_stage")  # pylint: disable=sql-injection
-        parsed = [(raw, parse_focus_datetime(raw)) for (raw,) in cr.fetchall() if raw is not None]
+        sku = f"COALESCE(NULLIF(trim({raw('sku_id')}), ''), '')" if "sku_id" in fields_map else "''"
+        # One scan, one hash table per grouping set.
+        cr.execute(  # pylint: disable=sql-injection
+            f"""
+            SELECT GROUPING(d, cur, sub, service) AS grp, d, cur, sub, service, sku
+              FROM (SELECT unnest(ARRAY[{", ".join(f"s.{c}" for c in date_cols)}]) AS d,
+                           {raw("billing_currency")} AS cur,
+                           trim({raw("sub_account_id")}) AS sub,
+                           NULLIF(trim({raw("service_name")}), '') AS service, {sku} AS sku
+                      FROM bb_stage s) s
+             GROUP BY GROUPING SETS ((d), (cur), (sub), (service, sku))
+            """
+        )
+        dates, currencies, subs, pairs = set(), set(), set(), set()
+        for grp, d, cur, sub, service, sku_id in cr.fetchall():
+            if grp == 0b0111 and d is not None:
+                dates.add(d)
+            elif grp == 0b1011 and cur is not None:
+                currencies.add(cur)
+            elif grp == 0b1101 and sub:
+                subs.add(sub)
+            elif grp == 0b1110 and service:
+                pairs.add((service, sku_id))
+        parsed = [(text, parse_focus_datetime(text)) for text in dates]
         cr.execute(
             "CREATE TEMP TABLE bb_dates (raw text PRIMARY KEY, value timestamp) ON COMMIT DROP"
         )
         execute_values(cr._obj, "INSERT INTO bb_dates VALUES %s", [p for p in parsed if p[1]])
-        currency_col = f"c{fields_map['billing_currency'][0]}"
-        cr.execute(  # pylint: disable=sql-injection
-            "CREATE TEMP TABLE bb_currencies ON COMMIT DROP AS "
-            f"SELECT DISTINCT s.{currency_col} AS raw, c.id AS currency_id, c.active FROM bb_stage s "
-            f"JOIN res_currency c ON c.name = upper(trim(s.{currency_col}))"
+        cr.execute(
+            "CREATE TEMP TABLE bb_currencies (raw text PRIMARY KEY, currency_id int, active bool) "
+            "ON COMMIT DROP"
+        )
+        by_code = {
+            currency.name: currency
+            for currency in self.env["res.currency"]
+            .with_context(active_test=False)
+            .search([("name", "in", sorted({c.strip().upper() for c in currencies}))])
+        }
+        known = [
+            (code, by_code[code.strip().upper()].id, by_code[code.strip().upper()].active)
+            for code in currencies
+            if code.strip().upper() in by_code
+        ]
+        if known:
+            execute_values(cr._obj, "INSERT INTO bb_currencies VALUES %s", known)
+        self._resolve_products(connection.vendor_id, sorted(pairs))
+        accounts = (
+            self.env["billbyte.cloud.account"]
+            .sudo()
+            .search(
+                [
+                    ("company_id", "=", run.company_id.id),
+                    ("vendor_id", "=", connection.vendor_id.id),
+                    ("vendor_account_id", "in", sorted(subs)),
+                ]
+            )
+        )
+        days = sorted({moment.date() for _text, moment in parsed if moment})
+        valid_currency_ids = {currency_id for _code, currency_id, active in known if active}
+        cr.execute("SELECT product_id FROM bb_products")
+        self._prepare_rating(
+            run.company_id,
+            accounts.ids,
+            [(day, currency_id) for day in days for currency_id in valid_currency_ids],
+            [product_id for (product_id,) in cr.fetchall()],
         )
 
     def _build_rows(self, run, fields_map, extras, ncols):
@@ -294,9 +435,6 @@ class BillbyteUsagePipeline(models.AbstractModel):
         # generated identifiers (cN, field names from FOCUS_COLUMNS) are spliced in.
         params = {
             "number_re": NUMBER_RE,
-            "connection": run.connection_id.id,
-            "company": run.company_id.id,
-            "vendor": run.connection_id.vendor_id.id,
         }
 
         def param(value):
@@ -306,8 +444,10 @@ class BillbyteUsagePipeline(models.AbstractModel):
 
         for field_name, (index, kind, column) in fields_map.items():
             raw = f"s.c{index}"
-            if kind == "text":
+            if kind == "text" and field_name in TRIMMED_FIELDS:
                 select.append(f"NULLIF(trim({raw}), '') AS {field_name}")
+            elif kind == "text":
+                select.append(f"NULLIF({raw}, '') AS {field_name}")
             elif kind == "number":
                 checks.append(f"({raw} ~ %(number_re)s) AS ok_{index}")
                 select.append(f"CASE WHEN s.ok_{index} THEN {raw}::numeric END AS {field_name}")
@@ -352,35 +492,49 @@ class BillbyteUsagePipeline(models.AbstractModel):
         else:
             select.append("NULL::jsonb AS extra_data")
         start = "d_charge_period_start.value"
-        # coalesce: concat_ws skips NULLs, and "a,,b" must not hash like "a,b,"
-        all_raw = ", ".join(f"coalesce(s.c{i}, '')" for i in range(ncols))
-        late = f"(ca.billed_until IS NOT NULL AND {start}::date <= ca.billed_until)"
+        late = f"(acc.billed_until IS NOT NULL AND {start}::date <= acc.billed_until)"
         charge_class = (
             f"NULLIF(trim(s.c{fields_map['charge_class'][0]}), '')"
             if "charge_class" in fields_map
             else "NULL"
         )
+        sku = (
+            f"COALESCE(NULLIF(trim(s.c{fields_map['sku_id'][0]}), ''), '')"
+            if "sku_id" in fields_map
+            else "''"
+        )
+        joins_rating, cost_company, price = self._rating_sql(run.company_id)
+        # Two levels: the typed row (t), then its rating; OFFSET 0 keeps each
+        # level's expressions computed once per row.
         sql = f"""
             CREATE TEMP TABLE bb_rows ON COMMIT DROP AS
-            SELECT s.line_no,
-                   {", ".join(select)},
-                   cur.currency_id AS billing_currency_id,
-                   ca.id AS cloud_account_id,
-                   {start}::date AS charge_date,
-                   {late} AS is_late,
-                   CASE WHEN {late} THEN ca.billed_until + 1 ELSE {start}::date END AS usage_date,
-                   CASE WHEN {late} OR {charge_class} = 'Correction'
-                        THEN to_char({start}, 'YYYY-MM') END AS corrected_period,
-                   md5(concat_ws(chr(31), %(connection)s::text, {all_raw}))::uuid AS dedup_key,
-                   CASE {" ".join(reasons)} END AS reject_reason
-              -- OFFSET 0 keeps each number's check computed once per row.
-              FROM (SELECT s.*, {", ".join(checks) or "true"} FROM bb_stage s OFFSET 0) s
-              LEFT JOIN bb_currencies cur ON cur.raw = {currency_raw}
-              LEFT JOIN billbyte_cloud_account ca
-                     ON ca.company_id = %(company)s AND ca.vendor_id = %(vendor)s
-                    AND ca.vendor_account_id = trim(s.c{fields_map["sub_account_id"][0]})
-                    AND ca.active
-              {" ".join(joins)}
+            SELECT r.*,
+                   CASE WHEN r.cloud_account_id IS NULL THEN 'unmatched' ELSE 'rated' END AS state,
+                   m.pricelist_id, m.partner_id, m.account_currency_id AS currency_id,
+                   {cost_company} AS cost_company, {price} AS price
+              FROM (
+                SELECT s.line_no, s.dedup_key,
+                       {", ".join(select)},
+                       cur.currency_id AS billing_currency_id,
+                       acc.cloud_account_id,
+                       p.product_id,
+                       {start}::date AS charge_date,
+                       {late} AS is_late,
+                       CASE WHEN {late} THEN acc.billed_until + 1 ELSE {start}::date END AS usage_date,
+                       CASE WHEN {late} OR {charge_class} = 'Correction'
+                            THEN to_char({start}, 'YYYY-MM') END AS corrected_period,
+                       CASE {" ".join(reasons)} END AS reject_reason
+                  FROM (SELECT s.*, {", ".join(checks) or "true"} FROM bb_stage s OFFSET 0) s
+                  LEFT JOIN bb_currencies cur ON cur.raw = {currency_raw}
+                  LEFT JOIN bb_account acc
+                         ON acc.vendor_account_id = trim(s.c{fields_map["sub_account_id"][0]})
+                  LEFT JOIN bb_products p
+                         ON p.service_name = NULLIF(trim(s.c{fields_map["service_name"][0]}), '')
+                        AND p.sku_id = {sku}
+                  {" ".join(joins)}
+                OFFSET 0
+              ) r
+              {joins_rating.format(product="r.product_id")}
         """
         cr.execute(sql, params)  # pylint: disable=sql-injection
         cr.execute("ANALYZE bb_rows")
@@ -413,12 +567,10 @@ class BillbyteUsagePipeline(models.AbstractModel):
             {"run": run.id, "company": run.company_id.id, "uid": self.env.uid},
         )
 
-    def _resolve_products(self, vendor, source_sql):
-        """Catalog product per (service, SKU): by SKU, else by service, else a new
-        metered service product. Returns nothing; fills temp table bb_products."""
+    def _resolve_products(self, vendor, pairs):
+        """Catalog product per (service, SKU) pair (SKU '' for none): by SKU, else by
+        service, else a new metered service product. Fills temp table bb_products."""
         cr = self.env.cr
-        cr.execute(f"SELECT DISTINCT service_name, COALESCE(sku_id, '') FROM ({source_sql}) src")  # pylint: disable=sql-injection
-        pairs = cr.fetchall()
         templates = (
             self.env["product.template"]
             .with_context(active_test=False)
@@ -466,15 +618,17 @@ class BillbyteUsagePipeline(models.AbstractModel):
         if values:
             execute_values(cr._obj, "INSERT INTO bb_products VALUES %s", values)
 
-    def _prepare_rating(self, company, source_sql):
-        """Temp tables the rating expression joins: accounts' strategies, currency
-        rates at each charge date (Odoo's own rates), fixed unit prices."""
+    def _prepare_rating(self, company, account_ids, day_currencies, product_ids):
+        """Temp tables the rating expression joins: the cloud accounts with their
+        strategies, currency rates at each (charge date, currency) given (Odoo's own
+        rates) and, for fixed strategies, the unit prices of the given products."""
         cr = self.env.cr
-        cr.execute("DROP TABLE IF EXISTS bb_account, bb_rate, bb_fixed")
-        cr.execute(  # pylint: disable=sql-injection
-            f"""
+        cr.execute("DROP TABLE IF EXISTS bb_account, bb_rate, bb_fixed, bb_mult")
+        cr.execute(
+            """
             CREATE TEMP TABLE bb_account ON COMMIT DROP AS
-            SELECT ca.id AS cloud_account_id, pl.id AS pricelist_id,
+            SELECT ca.id AS cloud_account_id, ca.vendor_account_id, ca.partner_id,
+                   ca.billed_until, pl.id AS pricelist_id,
                    COALESCE(pl.billbyte_strategy, 'cost_plus') AS strategy,
                    COALESCE(pl.billbyte_markup, 0)::numeric AS markup,
                    COALESCE(pl.billbyte_surcharge, 0)::numeric AS surcharge,
@@ -482,11 +636,11 @@ class BillbyteUsagePipeline(models.AbstractModel):
                    ca.currency_id AS account_currency_id
               FROM billbyte_cloud_account ca
               LEFT JOIN product_pricelist pl ON pl.id = ca.pricelist_id
-             WHERE ca.id IN (SELECT DISTINCT cloud_account_id FROM ({source_sql}) src)
-            """
+             WHERE ca.id = ANY(%s)
+            """,
+            [list(account_ids)],
         )
-        cr.execute(f"SELECT DISTINCT charge_date, billing_currency_id FROM ({source_sql}) src")  # pylint: disable=sql-injection
-        day_currencies = cr.fetchall()
+        cr.execute("ANALYZE bb_account")
         cr.execute(
             "SELECT DISTINCT pricing_currency_id FROM bb_account UNION SELECT account_currency_id FROM bb_account"
         )
@@ -496,7 +650,8 @@ class BillbyteUsagePipeline(models.AbstractModel):
             self.env["res.currency"].with_context(active_test=False).browse(sorted(currency_ids))
         )
         rates = []
-        for day in sorted({d for d, _c in day_currencies}):
+        days = sorted({d for d, _c in day_currencies})
+        for day in days:
             day_rates = currencies._get_rates(company, day)
             for from_id in currency_ids:
                 for to_id in currency_ids:
@@ -508,75 +663,71 @@ class BillbyteUsagePipeline(models.AbstractModel):
         )
         if rates:
             execute_values(cr._obj, "INSERT INTO bb_rate VALUES %s", rates)
-        cr.execute(  # pylint: disable=sql-injection
-            f"""
-            SELECT DISTINCT ba.pricelist_id, src.product_id, src.charge_date
-              FROM ({source_sql}) src JOIN bb_account ba ON ba.cloud_account_id = src.cloud_account_id
-             WHERE ba.strategy = 'fixed'
+        # Per cloud account, day and currency, the factors a row's cost is multiplied
+        # by: one join per row instead of one per rate.
+        cr.execute(
+            """
+            CREATE TEMP TABLE bb_mult ON COMMIT DROP AS
+            SELECT ba.cloud_account_id, rp.day, rp.from_id AS currency_id, ba.pricelist_id,
+                   ba.partner_id, ba.account_currency_id, ba.strategy,
+                   rp.rate * (1 + ba.markup / 100) * ra.rate AS price_rate,
+                   rp.rate * ra.rate AS pass_rate,
+                   ba.surcharge * ra.rate AS surcharge_amount,
+                   ra.rate AS fixed_rate
+              FROM bb_account ba
+              JOIN bb_rate rp ON rp.to_id = ba.pricing_currency_id
+              JOIN bb_rate ra ON ra.day = rp.day AND ra.from_id = ba.pricing_currency_id
+                             AND ra.to_id = ba.account_currency_id
             """
         )
-        wanted = {}
-        for pricelist_id, product_id, day in cr.fetchall():
-            wanted.setdefault((pricelist_id, day), set()).add(product_id)
+        cr.execute("ALTER TABLE bb_mult ADD PRIMARY KEY (cloud_account_id, day, currency_id)")
+        cr.execute("ANALYZE bb_mult")
+        cr.execute("SELECT DISTINCT pricelist_id FROM bb_account WHERE strategy = 'fixed'")
         fixed = []
-        for (pricelist_id, day), product_ids in wanted.items():
+        products = self.env["product.product"].browse(sorted(set(product_ids)))
+        for (pricelist_id,) in cr.fetchall():
             pricelist = self.env["product.pricelist"].browse(pricelist_id)
-            products = self.env["product.product"].browse(sorted(product_ids))
-            prices = pricelist._get_products_price(
-                products, 1.0, currency=pricelist.currency_id, date=day
-            )
-            fixed.extend((pricelist_id, pid, day, prices.get(pid, 0.0)) for pid in product_ids)
+            for day in days if products else []:
+                prices = pricelist._get_products_price(
+                    products, 1.0, currency=pricelist.currency_id, date=day
+                )
+                fixed.extend((pricelist_id, pid, day, prices.get(pid, 0.0)) for pid in products.ids)
         cr.execute(
-            "CREATE TEMP TABLE bb_fixed (pricelist_id int, product_id int, day date, price numeric) "
-            "ON COMMIT DROP"
+            "CREATE TEMP TABLE bb_fixed (pricelist_id int, product_id int, day date, price numeric, "
+            "PRIMARY KEY (pricelist_id, product_id, day)) ON COMMIT DROP"
         )
         if fixed:
             execute_values(cr._obj, "INSERT INTO bb_fixed VALUES %s", fixed)
 
     @api.model
     def _rating_sql(self, company):
-        """Joins and expressions that rate a row source aliased `r` (with product `product_id`)."""
+        """Joins and expressions that rate a row source aliased `r` (with product
+        `{product}`); the joins also give `m.pricelist_id`, `m.partner_id` and
+        `m.account_currency_id`."""
         joins = f"""
-            LEFT JOIN bb_account ba ON ba.cloud_account_id = r.cloud_account_id
             LEFT JOIN bb_rate rc ON rc.day = r.charge_date AND rc.from_id = r.billing_currency_id
                                 AND rc.to_id = {int(company.currency_id.id)}
-            LEFT JOIN bb_rate rp ON rp.day = r.charge_date AND rp.from_id = r.billing_currency_id
-                                AND rp.to_id = ba.pricing_currency_id
-            LEFT JOIN bb_rate ra ON ra.day = r.charge_date AND ra.from_id = ba.pricing_currency_id
-                                AND ra.to_id = ba.account_currency_id
-            LEFT JOIN bb_fixed bf ON bf.pricelist_id = ba.pricelist_id
+            LEFT JOIN bb_mult m ON m.cloud_account_id = r.cloud_account_id
+                               AND m.day = r.charge_date AND m.currency_id = r.billing_currency_id
+            LEFT JOIN bb_fixed bf ON bf.pricelist_id = m.pricelist_id
                                  AND bf.product_id = {{product}} AND bf.day = r.charge_date
         """
         cost_company = "r.billed_cost * rc.rate"
         price = """
             CASE WHEN r.cloud_account_id IS NULL THEN NULL
                  WHEN r.charge_category = 'Tax' THEN 0
-                 WHEN ba.strategy = 'cost_plus'
-                      THEN (r.billed_cost * rp.rate * (1 + ba.markup / 100)
-                            + sign(r.billed_cost) * ba.surcharge) * ra.rate
+                 WHEN m.strategy = 'cost_plus'
+                      THEN r.billed_cost * m.price_rate + sign(r.billed_cost) * m.surcharge_amount
                  WHEN r.billed_cost < 0 OR r.charge_category IN ('Credit', 'Adjustment')
-                      THEN r.billed_cost * rp.rate * ra.rate
-                 ELSE COALESCE(r.pricing_quantity, 0) * COALESCE(bf.price, 0) * ra.rate
+                      THEN r.billed_cost * m.pass_rate
+                 ELSE COALESCE(r.pricing_quantity, 0) * COALESCE(bf.price, 0) * m.fixed_rate
             END"""
         return joins, cost_company, price
 
     def _store_records(self, run, connection):
         cr = self.env.cr
         company = run.company_id
-        valid = "SELECT * FROM bb_rows WHERE reject_reason IS NULL"
-        self._resolve_products(connection.vendor_id, valid)
-        product_source = (
-            "SELECT r.cloud_account_id, r.billing_currency_id, r.charge_date, p.product_id "
-            "FROM bb_rows r JOIN bb_products p ON p.service_name = r.service_name "
-            "AND p.sku_id = COALESCE(r.sku_id, '') WHERE r.reject_reason IS NULL "
-            "AND r.cloud_account_id IS NOT NULL"
-        )
-        self._prepare_rating(company, product_source)
-        cr.execute(
-            "CREATE TEMP TABLE IF NOT EXISTS bb_keys (cloud_account_id int, product_id int, "
-            "usage_date date, corrected_period text) ON COMMIT DROP"
-        )
-        cr.execute("TRUNCATE bb_keys")
+        self._prepare_keys()
         # A newer source for the same accounts and days restates them: earlier
         # unbilled records it no longer contains go; invoiced days are never touched.
         cr.execute(
@@ -618,37 +769,72 @@ class BillbyteUsagePipeline(models.AbstractModel):
         )
         rows_replaced = cr.fetchone()[0]
         rows_replaced += self._reverse_restated_invoiced_days(run, connection)
-        joins, cost_company, price = self._rating_sql(company)
         record_fields = sorted({f for f, _k in FOCUS_COLUMNS.values()})
+        columns = [
+            "connection_id",
+            "vendor_id",
+            "company_id",
+            "run_id",
+            "cloud_account_id",
+            "product_id",
+            "state",
+            "line_number",
+            "dedup_key",
+            *record_fields,
+            "billing_currency_id",
+            "extra_data",
+            "charge_date",
+            "usage_date",
+            "corrected_period",
+            "pricelist_id",
+            "cost_company",
+            "currency_id",
+            "price",
+            "partner_id",
+        ]
+        values = [
+            "%(connection)s",
+            "%(vendor)s",
+            "%(company)s",
+            "%(run)s",
+            *(f"r.{name}" for name in columns[4:]),
+        ]
+        values[columns.index("line_number")] = "r.line_no"
+        # Rows already imported are found first, in a statement of their own (inside
+        # the INSERT, the planner may scan the table it is writing), and left out: a
+        # plain INSERT is much cheaper than ON CONFLICT. The unique index still
+        # guards against any race.
         cr.execute(
+            "CREATE TEMP TABLE bb_dup ON COMMIT DROP AS SELECT r.dedup_key FROM bb_rows r "
+            "JOIN billbyte_usage_record u ON u.dedup_key = r.dedup_key"
+        )
+        cr.execute("SELECT count(*) FROM bb_dup")
+        not_imported = (
+            "AND NOT EXISTS (SELECT 1 FROM bb_dup d WHERE d.dedup_key = r.dedup_key)"
+            if cr.fetchone()[0]
+            else ""
+        )
+        # What is inserted is summed on the way out: the unbilled lines of keys that
+        # had no records before are built from these sums alone (see _aggregate).
+        cr.execute(  # pylint: disable=sql-injection
             f"""
             WITH inserted AS (
-                INSERT INTO billbyte_usage_record
-                       (run_id, connection_id, vendor_id, company_id, cloud_account_id, product_id,
-                        state, line_number, dedup_key, {", ".join(record_fields)},
-                        billing_currency_id, extra_data, charge_date, usage_date, corrected_period,
-                        pricelist_id, cost_company, currency_id, price, partner_id)
-                SELECT %(run)s, %(connection)s, %(vendor)s, %(company)s, r.cloud_account_id,
-                       p.product_id,
-                       CASE WHEN r.cloud_account_id IS NULL THEN 'unmatched' ELSE 'rated' END,
-                       r.line_no, r.dedup_key, {", ".join("r." + f for f in record_fields)},
-                       r.billing_currency_id, r.extra_data, r.charge_date, r.usage_date,
-                       r.corrected_period, ba.pricelist_id, {cost_company},
-                       ba.account_currency_id, {price}, ca.partner_id
+                INSERT INTO billbyte_usage_record ({", ".join(columns)})
+                SELECT {", ".join(values)}
                   FROM bb_rows r
-                  JOIN bb_products p ON p.service_name = r.service_name
-                                    AND p.sku_id = COALESCE(r.sku_id, '')
-                  LEFT JOIN billbyte_cloud_account ca ON ca.id = r.cloud_account_id
-                  {joins.format(product="p.product_id")}
                  WHERE r.reject_reason IS NULL
-                 -- in index order: the account/day index then grows at its end
-                 ORDER BY r.cloud_account_id, r.usage_date, p.product_id
-                ON CONFLICT (dedup_key) DO NOTHING
-                RETURNING cloud_account_id, product_id, usage_date, corrected_period, charge_date
-            ), keys AS (
-                INSERT INTO bb_keys
-                SELECT DISTINCT cloud_account_id, product_id, usage_date, corrected_period
+                   {not_imported}
+                RETURNING cloud_account_id, product_id, usage_date, corrected_period, currency_id,
+                          company_id, service_name, cost_company, pricing_quantity, price,
+                          charge_date
+            ), delta AS (
+                INSERT INTO bb_delta
+                SELECT cloud_account_id, product_id, usage_date, corrected_period, currency_id,
+                       company_id, min(service_name), sum(cost_company), sum(pricing_quantity),
+                       sum(price)
                   FROM inserted WHERE cloud_account_id IS NOT NULL
+                 GROUP BY cloud_account_id, product_id, usage_date, corrected_period, currency_id,
+                          company_id
             )
             SELECT count(*), count(*) FILTER (WHERE cloud_account_id IS NULL),
                    count(*) FILTER (WHERE usage_date <> charge_date)
@@ -659,7 +845,6 @@ class BillbyteUsagePipeline(models.AbstractModel):
                 "connection": connection.id,
                 "vendor": connection.vendor_id.id,
                 "company": company.id,
-                "uid": self.env.uid,
             },
         )
         rows_imported, rows_unmatched, rows_late = cr.fetchone()
@@ -679,11 +864,7 @@ class BillbyteUsagePipeline(models.AbstractModel):
         export now covers, and rebuild their analytic lines."""
         cr = self.env.cr
         self.env.flush_all()
-        cr.execute(
-            "CREATE TEMP TABLE IF NOT EXISTS bb_keys (cloud_account_id int, product_id int, "
-            "usage_date date, corrected_period text) ON COMMIT DROP"
-        )
-        cr.execute("TRUNCATE bb_keys")
+        self._prepare_keys()
         cr.execute(
             """
             WITH removed AS (
@@ -777,41 +958,90 @@ class BillbyteUsagePipeline(models.AbstractModel):
     # ------------------------------------------------------------------
     # Aggregation into analytic lines (unbilled usage)
     # ------------------------------------------------------------------
+    def _prepare_keys(self):
+        """Empty temp tables of the keys whose unbilled lines are to be rebuilt:
+        bb_keys (summed again from all their records) and bb_delta (sums of records
+        just inserted)."""
+        cr = self.env.cr
+        cr.execute(
+            "CREATE TEMP TABLE IF NOT EXISTS bb_keys (cloud_account_id int, product_id int, "
+            "usage_date date, corrected_period text) ON COMMIT DROP"
+        )
+        cr.execute(
+            "CREATE TEMP TABLE IF NOT EXISTS bb_delta (cloud_account_id int, product_id int, "
+            "usage_date date, corrected_period text, currency_id int, company_id int, "
+            "service_name text, cost numeric, quantity numeric, price numeric) ON COMMIT DROP"
+        )
+        cr.execute("TRUNCATE bb_keys, bb_delta")
+
     def _aggregate(self):
-        """Rebuild the unbilled analytic lines of the keys in bb_keys from their records."""
+        """Rebuild the unbilled analytic lines of the keys in bb_keys and bb_delta.
+
+        A key of bb_delta whose unbilled line did not exist had no records before
+        this import (every rated record's key has its line, and new records never
+        land on an invoiced day): its line is bb_delta's sums. Every other key is
+        summed again from all its records, through the account/day index.
+        """
+        cr = self.env.cr
+        cr.execute("ANALYZE bb_delta")
+        cr.execute(
+            """
+            WITH removed AS (
+                DELETE FROM account_analytic_line l
+                 USING (SELECT cloud_account_id, product_id, usage_date, corrected_period
+                          FROM bb_keys
+                         UNION
+                        SELECT cloud_account_id, product_id, usage_date, corrected_period
+                          FROM bb_delta) k
+                 WHERE l.billbyte_cloud_account_id = k.cloud_account_id
+                   AND l.product_id = k.product_id
+                   AND l.date = k.usage_date
+                   AND COALESCE(l.billbyte_corrected_period, '') = COALESCE(k.corrected_period, '')
+                   AND NOT l.billbyte_billed
+             RETURNING l.billbyte_cloud_account_id, l.product_id, l.date, l.billbyte_corrected_period
+            )
+            INSERT INTO bb_keys SELECT * FROM removed
+            """
+        )
+        cr.execute("ANALYZE bb_keys")
+        self._insert_usage_lines(
+            """
+            SELECT u.cloud_account_id, u.product_id, u.usage_date, u.corrected_period,
+                   u.currency_id, u.company_id, min(u.service_name) AS service_name,
+                   sum(u.cost_company) AS cost, sum(u.pricing_quantity) AS quantity,
+                   sum(u.price) AS price
+              FROM billbyte_usage_record u
+             WHERE u.cloud_account_id IS NOT NULL
+               AND (u.cloud_account_id, u.product_id, u.usage_date, COALESCE(u.corrected_period, ''))
+                   IN (SELECT cloud_account_id, product_id, usage_date, COALESCE(corrected_period, '')
+                         FROM bb_keys)
+             GROUP BY u.cloud_account_id, u.product_id, u.usage_date, u.corrected_period,
+                      u.currency_id, u.company_id
+            """
+        )
+        self._insert_usage_lines(
+            """
+            SELECT d.* FROM bb_delta d
+             WHERE NOT EXISTS (
+                   SELECT 1 FROM bb_keys k
+                    WHERE k.cloud_account_id = d.cloud_account_id AND k.product_id = d.product_id
+                      AND k.usage_date = d.usage_date
+                      AND COALESCE(k.corrected_period, '') = COALESCE(d.corrected_period, ''))
+            """
+        )
+        cr.execute("TRUNCATE bb_keys, bb_delta")
+        self.env.invalidate_all()
+
+    def _insert_usage_lines(self, source_sql):
+        """Insert the unbilled analytic lines of a source of sums per key (columns as
+        bb_delta's)."""
         cr = self.env.cr
         plan = self.env.ref("billbyte_usage.analytic_plan_cloud_accounts")
         plan_column = plan._column_name()
-        cr.execute(
-            """
-            DELETE FROM account_analytic_line l
-             USING (SELECT DISTINCT * FROM bb_keys) k
-             WHERE l.billbyte_cloud_account_id = k.cloud_account_id
-               AND l.product_id = k.product_id
-               AND l.date = k.usage_date
-               AND COALESCE(l.billbyte_corrected_period, '') = COALESCE(k.corrected_period, '')
-               AND NOT l.billbyte_billed
-            """
-        )
         correction_label = self.env._("%(service)s (correction of %(period)s)")
-        cr.execute("ANALYZE bb_keys")
-        # Aggregate the records first (one hashed pass), then dress the few
-        # aggregated rows with accounts, products and currencies.
-        cr.execute(
+        cr.execute(  # pylint: disable=sql-injection
             f"""
-            WITH agg AS (
-                SELECT u.cloud_account_id, u.product_id, u.usage_date, u.corrected_period,
-                       u.currency_id, u.company_id, min(u.service_name) AS service_name,
-                       sum(u.cost_company) AS cost, sum(u.pricing_quantity) AS quantity,
-                       sum(u.price) AS price
-                  FROM billbyte_usage_record u
-                 WHERE u.cloud_account_id IS NOT NULL
-                   AND (u.cloud_account_id, u.product_id, u.usage_date, COALESCE(u.corrected_period, ''))
-                       IN (SELECT cloud_account_id, product_id, usage_date, COALESCE(corrected_period, '')
-                             FROM bb_keys)
-                 GROUP BY u.cloud_account_id, u.product_id, u.usage_date, u.corrected_period,
-                          u.currency_id, u.company_id
-            )
+            WITH agg AS ({source_sql})
             INSERT INTO account_analytic_line
                    (name, date, amount, unit_amount, product_id, product_uom_id, partner_id,
                     company_id, currency_id, {plan_column}, billbyte_cloud_account_id,
@@ -843,8 +1073,6 @@ class BillbyteUsagePipeline(models.AbstractModel):
             """,
             {"uid": self.env.uid, "correction": correction_label},
         )
-        cr.execute("TRUNCATE bb_keys")
-        self.env.invalidate_all()
 
     # ------------------------------------------------------------------
     # Assigning unmatched usage
@@ -887,17 +1115,20 @@ class BillbyteUsagePipeline(models.AbstractModel):
             "WHERE id = ANY(%s) AND cloud_account_id IS NOT NULL",
             [list(record_ids)],
         )
-        self._prepare_rating(company, "SELECT * FROM bb_target")
-        cr.execute(
-            "CREATE TEMP TABLE IF NOT EXISTS bb_keys (cloud_account_id int, product_id int, "
-            "usage_date date, corrected_period text) ON COMMIT DROP"
-        )
+        cr.execute("SELECT DISTINCT cloud_account_id FROM bb_target")
+        account_ids = [row[0] for row in cr.fetchall()]
+        cr.execute("SELECT DISTINCT charge_date, billing_currency_id FROM bb_target")
+        day_currencies = cr.fetchall()
+        cr.execute("SELECT DISTINCT product_id FROM bb_target WHERE product_id IS NOT NULL")
+        product_ids = [row[0] for row in cr.fetchall()]
+        self._prepare_rating(company, account_ids, day_currencies, product_ids)
+        self._prepare_keys()
         joins, cost_company, price = self._rating_sql(company)
         cr.execute(  # pylint: disable=sql-injection
             f"""
             WITH rated AS (
-                SELECT r.id, ba.pricelist_id, {cost_company} AS cost_company,
-                       ba.account_currency_id AS currency_id, {price} AS price
+                SELECT r.id, m.pricelist_id, {cost_company} AS cost_company,
+                       m.account_currency_id AS currency_id, {price} AS price
                   FROM billbyte_usage_record r
                   JOIN bb_target t ON t.id = r.id
                   {joins.format(product="r.product_id")}

@@ -22,7 +22,8 @@ class BillbyteUsageRecord(models.Model):
     # Written only by the pipeline; the import run says who and when.
     _log_access = False
 
-    run_id = FactMany2one("billbyte.import.run", index=True, readonly=True)
+    # Indexed by a BRIN index (see _auto_init): records are appended run after run.
+    run_id = FactMany2one("billbyte.import.run", readonly=True)
     connection_id = FactMany2one("billbyte.connection", required=True, readonly=True)
     vendor_id = FactMany2one("billbyte.cloud.vendor", required=True, readonly=True)
     company_id = FactMany2one("res.company", required=True, readonly=True)
@@ -136,6 +137,9 @@ class BillbyteUsageRecord(models.Model):
             CREATE INDEX IF NOT EXISTS billbyte_usage_record_account_day_idx
                 ON billbyte_usage_record (cloud_account_id, usage_date, product_id);
             DROP INDEX IF EXISTS billbyte_usage_record_scope_idx;
+            DROP INDEX IF EXISTS billbyte_usage_record__run_id_index;
+            CREATE INDEX IF NOT EXISTS billbyte_usage_record_run_brin
+                ON billbyte_usage_record USING brin (run_id);
             CREATE INDEX IF NOT EXISTS billbyte_usage_record_unmatched_idx
                 ON billbyte_usage_record (company_id, vendor_id, sub_account_id)
                 WHERE state = 'unmatched';

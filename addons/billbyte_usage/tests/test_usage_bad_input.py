@@ -66,13 +66,30 @@ class TestUsageBadInput(UsageCommon):
         )
         self.assertNothingStored(run)
         self.assertIn(
-            "not a well-formed CSV file: line 4: extra data after last expected column", run.message
+            "not a well-formed CSV file: line 4: its number of fields differs from the header",
+            run.message,
         )
         run = self.import_bytes(
             focus_csv(good_rows()) + b'111,"unterminated\n', filename="quote.csv"
         )
         self.assertNothingStored(run)
         self.assertIn("unterminated CSV quoted field", run.message)
+
+    def test_line_numbers_count_file_lines_across_quoted_line_breaks(self):
+        rows = good_rows()
+        # A description spanning three lines of the file; blank lines at the end.
+        rows[0]["ChargeDescription"] = "Amazon EC2\nline two\nline three"
+        rows.append(focus_row("111111111111", "2026-10-03", "AmazonEC2", "twelve", "1"))
+        data = focus_csv(rows)
+        lines = data.split(b"\n")
+        # The bad row is on line 6: header, 3 lines of the first row, the second row.
+        self.assertIn(b"twelve", lines[5])
+        run = self.import_bytes(data + b"\n\r\n")
+        self.assertEqual(run.state, "done", run.message)
+        self.assertEqual((run.rows_read, run.rows_imported, run.rows_rejected), (3, 2, 1))
+        self.assertEqual(run.rejection_ids.line_number, 6)
+        first = self.records().filtered(lambda r: r.line_number == 2)
+        self.assertEqual(first.charge_description, "Amazon EC2\nline two\nline three")
 
     def test_bad_rows_are_rejected_with_line_and_reason_others_import(self):
         rows = good_rows() + [

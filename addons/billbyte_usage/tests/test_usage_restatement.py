@@ -29,6 +29,27 @@ class TestUsageRestatement(UsageCommon):
         self.assertEqual(self.db_sum_billed_cost(), Decimal("3.00"))
         self.assertEqual(first.rows_imported, 2)
 
+    def test_two_connections_add_up_on_one_unbilled_line(self):
+        """A second source for the same account, day and service adds to the line the
+        first built (the line is summed again from all its records)."""
+        self.import_bytes(focus_csv([contoso("2026-10-05", "1.00")]))
+        other = self.env["billbyte.connection"].create(
+            {"name": "AWS second payer", "vendor_id": self.aws.id, "kind": "file"}
+        )
+        run = self.import_bytes(focus_csv([contoso("2026-10-05", "2.50")]), connection=other)
+        self.assertEqual(run.rows_imported, 1, run.message)
+        line = self.usage_lines(self.account_contoso)
+        self.assertEqual(len(line), 1)
+        self.assertEqual((line.amount, line.unit_amount), (-3.50, 20.0))
+        self.assertAlmostEqual(line.billbyte_price, 4.20, places=2)
+        # The first source again changes nothing; a restatement of it keeps the other's.
+        self.import_bytes(focus_csv([contoso("2026-10-05", "1.00")]))
+        self.assertEqual(self.usage_lines(self.account_contoso).amount, -3.50)
+        self.import_bytes(focus_csv([contoso("2026-10-05", "0.50")]))
+        line = self.usage_lines(self.account_contoso)
+        self.assertEqual((len(line), line.amount), (1, -3.00))
+        self.assertAlmostEqual(line.billbyte_price, 3.60, places=2)
+
     def test_identical_lines_within_one_file_are_both_kept(self):
         row = contoso("2026-10-01", "1.00")
         run = self.import_bytes(focus_csv([row, dict(row)]))
