@@ -236,20 +236,22 @@ class BillbyteUsagePipeline(models.AbstractModel):
         header = self._read_header(stream)
         fields_map, extras = self._map_columns(header)
         ncols = len(header)
-        cr.execute(
-            "DROP TABLE IF EXISTS bb_stage, bb_rows, bb_dates, bb_currencies, bb_products, "
-            "bb_keys, bb_delta, bb_dup, bb_account, bb_rate, bb_fixed"
-        )
+        self._drop_work_tables()
+        # The file lands in an unlogged table of this transaction (it never outlives
+        # it), not a temporary one: PostgreSQL's parallel workers can scan it, so
+        # typing the rows uses every core. The rest reads it as bb_stage.
+        stage = self._work_table("stage")
         columns = ", ".join(f"c{i} text" for i in range(ncols))
         cr.execute(  # pylint: disable=sql-injection
-            f"CREATE TEMP TABLE bb_stage ({columns}, dedup_key uuid, line_no int) ON COMMIT DROP"
+            f"CREATE UNLOGGED TABLE {stage} ({columns}, dedup_key uuid, line_no int)"
         )
+        cr.execute(f"CREATE TEMP VIEW bb_stage AS SELECT * FROM {stage}")  # pylint: disable=sql-injection
         copy_cols = ", ".join(f"c{i}" for i in range(ncols))
         source = _KeyedSource(stream, prefix=f"{connection.id}\x1f".encode())
         try:
             with cr.savepoint(flush=False):
                 cr._obj.copy_expert(
-                    f"COPY bb_stage ({copy_cols}, dedup_key, line_no) FROM STDIN WITH (FORMAT csv)",
+                    f"COPY {stage} ({copy_cols}, dedup_key, line_no) FROM STDIN WITH (FORMAT csv)",
                     source,
                     size=_KeyedSource.CHUNK,
                 )
@@ -294,7 +296,7 @@ class BillbyteUsagePipeline(models.AbstractModel):
         # Set-based steps want hash joins and aggregates held in memory; temporary
         # tables have no statistics until analysed.
         cr.execute("SET LOCAL work_mem = '256MB'")
-        cr.execute("ANALYZE bb_stage")
+        cr.execute(f"ANALYZE {stage}")  # pylint: disable=sql-injection
         self._stage_lookups(run, fields_map)
         self._build_rows(run, fields_map, extras, ncols)
         self._store_rejections(run, ncols)
@@ -317,10 +319,24 @@ class BillbyteUsagePipeline(models.AbstractModel):
         )
         stats["rows_duplicate"] = rows_read - rejected - stats["rows_imported"]
         stats["message"] = self._outcome_message(stats)
-        cr.execute(
-            "DROP TABLE IF EXISTS bb_stage, bb_rows, bb_dates, bb_currencies, bb_products, bb_dup"
-        )
+        self._drop_work_tables()
         return stats
+
+    def _work_table(self, name):
+        """This session's name for work table `name` (unique among concurrent imports)."""
+        self.env.cr.execute("SELECT pg_backend_pid()")
+        return f"billbyte_{name}_{self.env.cr.fetchone()[0]}"
+
+    def _drop_work_tables(self):
+        cr = self.env.cr
+        cr.execute("DROP VIEW IF EXISTS bb_stage, bb_rows")
+        cr.execute(  # pylint: disable=sql-injection
+            f"DROP TABLE IF EXISTS {self._work_table('stage')}, {self._work_table('rows')}"
+        )
+        cr.execute(
+            "DROP TABLE IF EXISTS bb_dates, bb_currencies, bb_products, bb_keys, "
+            "bb_delta, bb_dup, bb_account, bb_rate, bb_fixed, bb_mult"
+        )
 
     def _outcome_message(self, stats):
         message = self.env._(
@@ -346,9 +362,9 @@ class BillbyteUsagePipeline(models.AbstractModel):
         return message
 
     def _stage_lookups(self, run, fields_map):
-        """Everything the rows refer to, looked up once (not once per row) from one
-        pass over the staged file: its dates, currency codes, vendor account ids and
-        services; then the catalog products, cloud accounts and rates that rate them."""
+        """Everything the rows refer to, looked up once (not once per row): the staged
+        file's distinct dates, currency codes, vendor account ids and services; then
+        the catalog products, cloud accounts and rates that rate them."""
         cr = self.env.cr
         connection = run.connection_id
 
@@ -359,28 +375,24 @@ class BillbyteUsagePipeline(models.AbstractModel):
             f"c{index}" for index, kind, _name in fields_map.values() if kind == "datetime"
         ]
         sku = f"COALESCE(NULLIF(trim({raw('sku_id')}), ''), '')" if "sku_id" in fields_map else "''"
-        # One scan, one hash table per grouping set.
-        cr.execute(  # pylint: disable=sql-injection
-            f"""
-            SELECT GROUPING(d, cur, sub, service) AS grp, d, cur, sub, service, sku
-              FROM (SELECT unnest(ARRAY[{", ".join(f"s.{c}" for c in date_cols)}]) AS d,
-                           {raw("billing_currency")} AS cur,
-                           trim({raw("sub_account_id")}) AS sub,
-                           NULLIF(trim({raw("service_name")}), '') AS service, {sku} AS sku
-                      FROM bb_stage s) s
-             GROUP BY GROUPING SETS ((d), (cur), (sub), (service, sku))
-            """
-        )
-        dates, currencies, subs, pairs = set(), set(), set(), set()
-        for grp, d, cur, sub, service, sku_id in cr.fetchall():
-            if grp == 0b0111 and d is not None:
-                dates.add(d)
-            elif grp == 0b1011 and cur is not None:
-                currencies.add(cur)
-            elif grp == 0b1101 and sub:
-                subs.add(sub)
-            elif grp == 0b1110 and service:
-                pairs.add((service, sku_id))
+        # A few DISTINCT scans, each shared by PostgreSQL's parallel workers.
+        cr.execute("SET LOCAL parallel_setup_cost = 0")
+        cr.execute("SET LOCAL parallel_tuple_cost = 0.0001")
+
+        def distinct(expressions):
+            cr.execute(f"SELECT DISTINCT {expressions} FROM bb_stage s")  # pylint: disable=sql-injection
+            return cr.fetchall()
+
+        dates = {d for col in date_cols for (d,) in distinct(f"s.{col}") if d is not None}
+        currencies = {c for (c,) in distinct(raw("billing_currency")) if c is not None}
+        subs = {a for (a,) in distinct(f"trim({raw('sub_account_id')})") if a}
+        pairs = {
+            (service, sku_id)
+            for service, sku_id in distinct(f"NULLIF(trim({raw('service_name')}), ''), {sku}")
+            if service
+        }
+        cr.execute("RESET parallel_setup_cost")
+        cr.execute("RESET parallel_tuple_cost")
         parsed = [(text, parse_focus_datetime(text)) for text in dates]
         cr.execute(
             "CREATE TEMP TABLE bb_dates (raw text PRIMARY KEY, value timestamp) ON COMMIT DROP"
@@ -426,16 +438,20 @@ class BillbyteUsagePipeline(models.AbstractModel):
         )
 
     def _build_rows(self, run, fields_map, extras, ncols):
-        """Typed, validated, keyed rows in bb_rows: one set-based pass over bb_stage."""
+        """Typed, validated, rated rows in bb_rows: one set-based pass over bb_stage.
+
+        Three levels: `t` types each row on its own (casts, checks, blanks, extra
+        columns: the costly part, run by parallel workers); `v` joins the looked-up
+        dates, currencies, cloud accounts and products and says why a row is
+        rejected; the outer level rates it.
+        """
         cr = self.env.cr
         env = self.env
-        select, reasons, checks = [], [], []
-        joins = []
+        typed, number_reasons, required_reasons, date_reasons = [], [], [], []
+        raw_dates, date_joins, dates = [], [], []
         # Texts from the file or translations travel as parameters; only our own
         # generated identifiers (cN, field names from FOCUS_COLUMNS) are spliced in.
-        params = {
-            "number_re": NUMBER_RE,
-        }
+        params = {"number_re": NUMBER_RE}
 
         def param(value):
             key = f"p{len(params)}"
@@ -445,111 +461,142 @@ class BillbyteUsagePipeline(models.AbstractModel):
         for field_name, (index, kind, column) in fields_map.items():
             raw = f"s.c{index}"
             if kind == "text" and field_name in TRIMMED_FIELDS:
-                select.append(f"NULLIF(trim({raw}), '') AS {field_name}")
+                typed.append(f"NULLIF(trim({raw}), '') AS {field_name}")
             elif kind == "text":
-                select.append(f"NULLIF({raw}, '') AS {field_name}")
+                typed.append(f"NULLIF({raw}, '') AS {field_name}")
             elif kind == "number":
-                checks.append(f"({raw} ~ %(number_re)s) AS ok_{index}")
-                select.append(f"CASE WHEN s.ok_{index} THEN {raw}::numeric END AS {field_name}")
-                reasons.append(
-                    f"WHEN NULLIF(trim({raw}), '') IS NOT NULL AND NOT s.ok_{index} "
+                typed.append(
+                    f"CASE WHEN {raw} ~ %(number_re)s THEN {raw}::numeric END AS {field_name}"
+                )
+                number_reasons.append(
+                    f"WHEN NULLIF(trim({raw}), '') IS NOT NULL AND NOT {raw} ~ %(number_re)s "
                     f"THEN format({param(env._('%s %%L is not a number', column))}, {raw})"
                 )
             elif kind == "datetime":
                 alias = f"d_{field_name}"
-                joins.append(f"LEFT JOIN bb_dates {alias} ON {alias}.raw = {raw}")
-                select.append(f"{alias}.value AS {field_name}")
-                reasons.append(
-                    f"WHEN NULLIF(trim({raw}), '') IS NOT NULL AND {alias}.value IS NULL "
-                    f"THEN format({param(env._('%s %%L is not a date', column))}, {raw})"
+                raw_dates.append(f"{raw} AS raw_{field_name}")
+                date_joins.append(f"LEFT JOIN bb_dates {alias} ON {alias}.raw = t.raw_{field_name}")
+                dates.append(f"{alias}.value AS {field_name}")
+                date_reasons.append(
+                    f"WHEN NULLIF(trim(t.raw_{field_name}), '') IS NOT NULL "
+                    f"AND {alias}.value IS NULL "
+                    f"THEN format({param(env._('%s %%L is not a date', column))}, "
+                    f"t.raw_{field_name})"
                 )
         for required in REQUIRED_COLUMNS:
             field_name = FOCUS_COLUMNS[required][0]
             column = fields_map[field_name][2]
-            reasons.append(
+            required_reasons.append(
                 f"WHEN NULLIF(trim(s.c{fields_map[field_name][0]}), '') IS NULL "
                 f"THEN {param(env._('%s is empty', column))}"
             )
-        currency_raw = f"s.c{fields_map['billing_currency'][0]}"
-        reasons.append(
-            f"WHEN cur.currency_id IS NULL "
-            f"THEN format({param(env._('unknown currency code %L'))}, {currency_raw})"
-        )
-        reasons.append(
-            "WHEN NOT cur.active "
-            f"THEN format({param(env._('currency %L is not active in Odoo: activate it and give it rates'))}, "
-            f"{currency_raw})"
-        )
         for missing_field in {f for f, _k in FOCUS_COLUMNS.values()} - set(fields_map):
             kind = next(k for f, k in FOCUS_COLUMNS.values() if f == missing_field)
-            cast = {"text": "text", "number": "numeric", "datetime": "timestamp"}[kind]
-            select.append(f"NULL::{cast} AS {missing_field}")
+            if kind == "datetime":
+                dates.append(f"NULL::timestamp AS {missing_field}")
+            else:
+                cast = {"text": "text", "number": "numeric"}[kind]
+                typed.append(f"NULL::{cast} AS {missing_field}")
         if extras:
             pairs = ", ".join(
                 f"{param(name)}::text, NULLIF(s.c{index}, '')" for name, index in extras
             )
-            select.append(f"jsonb_strip_nulls(jsonb_build_object({pairs})) AS extra_data")
+            typed.append(f"jsonb_strip_nulls(jsonb_build_object({pairs})) AS extra_data")
         else:
-            select.append("NULL::jsonb AS extra_data")
-        start = "d_charge_period_start.value"
-        late = f"(acc.billed_until IS NOT NULL AND {start}::date <= acc.billed_until)"
-        charge_class = (
-            f"NULLIF(trim(s.c{fields_map['charge_class'][0]}), '')"
-            if "charge_class" in fields_map
-            else "NULL"
-        )
+            typed.append("NULL::jsonb AS extra_data")
         sku = (
             f"COALESCE(NULLIF(trim(s.c{fields_map['sku_id'][0]}), ''), '')"
             if "sku_id" in fields_map
             else "''"
         )
+        start = "d_charge_period_start.value"
+        late = f"(acc.billed_until IS NOT NULL AND {start}::date <= acc.billed_until)"
+        correction = "t.charge_class = 'Correction'" if "charge_class" in fields_map else "false"
+        unknown_currency = param(env._("unknown currency code %L"))
+        inactive_currency = param(
+            env._("currency %L is not active in Odoo: activate it and give it rates")
+        )
         joins_rating, cost_company, price = self._rating_sql(run.company_id)
-        # Two levels: the typed row (t), then its rating; OFFSET 0 keeps each
-        # level's expressions computed once per row.
+        rows_table = self._work_table("rows")
         sql = f"""
-            CREATE TEMP TABLE bb_rows ON COMMIT DROP AS
+            CREATE UNLOGGED TABLE {rows_table} AS
             SELECT r.*,
                    CASE WHEN r.cloud_account_id IS NULL THEN 'unmatched' ELSE 'rated' END AS state,
                    m.pricelist_id, m.partner_id, m.account_currency_id AS currency_id,
                    {cost_company} AS cost_company, {price} AS price
               FROM (
-                SELECT s.line_no, s.dedup_key,
-                       {", ".join(select)},
+                SELECT t.line_no, t.dedup_key,
+                       {", ".join(f"t.{f}" for f in self._typed_fields())},
+                       {", ".join(dates)},
                        cur.currency_id AS billing_currency_id,
                        acc.cloud_account_id,
                        p.product_id,
                        {start}::date AS charge_date,
                        {late} AS is_late,
                        CASE WHEN {late} THEN acc.billed_until + 1 ELSE {start}::date END AS usage_date,
-                       CASE WHEN {late} OR {charge_class} = 'Correction'
+                       CASE WHEN {late} OR {correction}
                             THEN to_char({start}, 'YYYY-MM') END AS corrected_period,
-                       CASE {" ".join(reasons)} END AS reject_reason
-                  FROM (SELECT s.*, {", ".join(checks) or "true"} FROM bb_stage s OFFSET 0) s
-                  LEFT JOIN bb_currencies cur ON cur.raw = {currency_raw}
-                  LEFT JOIN bb_account acc
-                         ON acc.vendor_account_id = trim(s.c{fields_map["sub_account_id"][0]})
-                  LEFT JOIN bb_products p
-                         ON p.service_name = NULLIF(trim(s.c{fields_map["service_name"][0]}), '')
-                        AND p.sku_id = {sku}
-                  {" ".join(joins)}
+                       COALESCE(
+                           t.number_reason,
+                           CASE {" ".join(date_reasons)} END,
+                           t.required_reason,
+                           CASE WHEN cur.currency_id IS NULL
+                                THEN format({unknown_currency}, t.raw_currency)
+                                WHEN NOT cur.active
+                                THEN format({inactive_currency}, t.raw_currency) END
+                       ) AS reject_reason
+                  FROM (
+                    SELECT s.line_no, s.dedup_key, {", ".join(typed)},
+                           {", ".join(raw_dates)},
+                           s.c{fields_map["billing_currency"][0]} AS raw_currency,
+                           {sku} AS sku_key,
+                           CASE {" ".join(number_reasons) or "WHEN false THEN NULL"} END
+                               AS number_reason,
+                           CASE {" ".join(required_reasons)} END AS required_reason
+                      FROM bb_stage s
+                    OFFSET 0
+                  ) t
+                  LEFT JOIN bb_currencies cur ON cur.raw = t.raw_currency
+                  LEFT JOIN bb_account acc ON acc.vendor_account_id = t.sub_account_id
+                  LEFT JOIN bb_products p ON p.service_name = t.service_name
+                                         AND p.sku_id = t.sku_key
+                  {" ".join(date_joins)}
                 OFFSET 0
               ) r
               {joins_rating.format(product="r.product_id")}
         """
+        # Typing a row costs far more than the planner's defaults assume: let it
+        # hand the rows to parallel workers.
+        cr.execute("SET LOCAL parallel_setup_cost = 0")
+        cr.execute("SET LOCAL parallel_tuple_cost = 0.0001")
         cr.execute(sql, params)  # pylint: disable=sql-injection
-        cr.execute("ANALYZE bb_rows")
+        cr.execute(f"CREATE TEMP VIEW bb_rows AS SELECT * FROM {rows_table}")  # pylint: disable=sql-injection
+        cr.execute(f"ANALYZE {rows_table}")  # pylint: disable=sql-injection
         # Identical lines within one source stay distinct records: number the repeats.
-        cr.execute(
-            """
-            WITH repeated AS (
-                SELECT line_no, row_number() OVER (PARTITION BY dedup_key ORDER BY line_no) AS n
-                  FROM bb_rows
-                 WHERE dedup_key IN (SELECT dedup_key FROM bb_rows GROUP BY dedup_key HAVING count(*) > 1)
+        cr.execute("SELECT dedup_key FROM bb_stage GROUP BY dedup_key HAVING count(*) > 1")
+        repeated_keys = [key for (key,) in cr.fetchall()]
+        cr.execute("RESET parallel_setup_cost")
+        cr.execute("RESET parallel_tuple_cost")
+        if repeated_keys:
+            cr.execute(  # pylint: disable=sql-injection
+                f"""
+                WITH repeated AS (
+                    SELECT line_no, row_number() OVER (PARTITION BY dedup_key ORDER BY line_no) AS n
+                      FROM {rows_table}
+                     WHERE dedup_key = ANY(%s::uuid[])
+                )
+                UPDATE {rows_table} r SET dedup_key = md5(r.dedup_key::text || '#' || repeated.n)::uuid
+                  FROM repeated WHERE repeated.line_no = r.line_no AND repeated.n > 1
+                """,
+                [repeated_keys],
             )
-            UPDATE bb_rows r SET dedup_key = md5(r.dedup_key::text || '#' || repeated.n)::uuid
-              FROM repeated WHERE repeated.line_no = r.line_no AND repeated.n > 1
-            """
-        )
+
+    @api.model
+    def _typed_fields(self):
+        """The usage record fields level `t` of _build_rows gives (all but dates)."""
+        return sorted({field for field, kind in FOCUS_COLUMNS.values() if kind != "datetime"}) + [
+            "extra_data"
+        ]
 
     def _store_rejections(self, run, ncols):
         cr = self.env.cr
@@ -804,41 +851,49 @@ class BillbyteUsagePipeline(models.AbstractModel):
         # the INSERT, the planner may scan the table it is writing), and left out: a
         # plain INSERT is much cheaper than ON CONFLICT. The unique index still
         # guards against any race.
+        cr.execute("DROP TABLE IF EXISTS bb_dup, bb_delta")
         cr.execute(
             "CREATE TEMP TABLE bb_dup ON COMMIT DROP AS SELECT r.dedup_key FROM bb_rows r "
             "JOIN billbyte_usage_record u ON u.dedup_key = r.dedup_key"
         )
         cr.execute("SELECT count(*) FROM bb_dup")
-        not_imported = (
-            "AND NOT EXISTS (SELECT 1 FROM bb_dup d WHERE d.dedup_key = r.dedup_key)"
+        new_rows = "r.reject_reason IS NULL" + (
+            " AND NOT EXISTS (SELECT 1 FROM bb_dup d WHERE d.dedup_key = r.dedup_key)"
             if cr.fetchone()[0]
             else ""
         )
-        # What is inserted is summed on the way out: the unbilled lines of keys that
-        # had no records before are built from these sums alone (see _aggregate).
+        # The counts, and the sums per key of what is inserted: the unbilled lines of
+        # keys that had no records before are built from these sums alone (see
+        # _aggregate). Both read bb_rows with parallel workers.
+        cr.execute("SET LOCAL parallel_setup_cost = 0")
+        cr.execute("SET LOCAL parallel_tuple_cost = 0.0001")
         cr.execute(  # pylint: disable=sql-injection
             f"""
-            WITH inserted AS (
-                INSERT INTO billbyte_usage_record ({", ".join(columns)})
-                SELECT {", ".join(values)}
-                  FROM bb_rows r
-                 WHERE r.reject_reason IS NULL
-                   {not_imported}
-                RETURNING cloud_account_id, product_id, usage_date, corrected_period, currency_id,
-                          company_id, service_name, cost_company, pricing_quantity, price,
-                          charge_date
-            ), delta AS (
-                INSERT INTO bb_delta
-                SELECT cloud_account_id, product_id, usage_date, corrected_period, currency_id,
-                       company_id, min(service_name), sum(cost_company), sum(pricing_quantity),
-                       sum(price)
-                  FROM inserted WHERE cloud_account_id IS NOT NULL
-                 GROUP BY cloud_account_id, product_id, usage_date, corrected_period, currency_id,
-                          company_id
-            )
             SELECT count(*), count(*) FILTER (WHERE cloud_account_id IS NULL),
                    count(*) FILTER (WHERE usage_date <> charge_date)
-              FROM inserted
+              FROM bb_rows r WHERE {new_rows}
+            """
+        )
+        rows_imported, rows_unmatched, rows_late = cr.fetchone()
+        cr.execute(  # pylint: disable=sql-injection
+            f"""
+            CREATE TEMP TABLE bb_delta ON COMMIT DROP AS
+            SELECT cloud_account_id, product_id, usage_date, corrected_period, currency_id,
+                   %(company)s::int AS company_id, min(service_name) AS service_name,
+                   sum(cost_company) AS cost, sum(pricing_quantity) AS quantity,
+                   sum(price) AS price
+              FROM bb_rows r
+             WHERE {new_rows} AND r.cloud_account_id IS NOT NULL
+             GROUP BY cloud_account_id, product_id, usage_date, corrected_period, currency_id
+            """,
+            {"company": company.id},
+        )
+        cr.execute("RESET parallel_setup_cost")
+        cr.execute("RESET parallel_tuple_cost")
+        cr.execute(  # pylint: disable=sql-injection
+            f"""
+            INSERT INTO billbyte_usage_record ({", ".join(columns)})
+            SELECT {", ".join(values)} FROM bb_rows r WHERE {new_rows}
             """,
             {
                 "run": run.id,
@@ -847,7 +902,6 @@ class BillbyteUsagePipeline(models.AbstractModel):
                 "company": company.id,
             },
         )
-        rows_imported, rows_unmatched, rows_late = cr.fetchone()
         if rows_imported > 10000:
             # Keep the planner's picture of the table true after a bulk load.
             cr.execute("ANALYZE billbyte_usage_record")
