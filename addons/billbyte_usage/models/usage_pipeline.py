@@ -78,6 +78,12 @@ REQUIRED_COLUMNS = [
 # A plain decimal number, optionally with an exponent: what numeric accepts.
 NUMBER_RE = r"^\s*[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]{1,3})?\s*$"
 COPY_LINE_RE = re.compile(r"line (\d+)")
+# Sums per unbilled line key of the records an import inserts (see _aggregate).
+DELTA_TABLE = (
+    "CREATE TEMP TABLE IF NOT EXISTS bb_delta (cloud_account_id int, product_id int, "
+    "usage_date date, corrected_period text, currency_id int, company_id int, "
+    "service_name text, cost numeric, quantity numeric, price numeric) ON COMMIT DROP"
+)
 
 
 def parse_focus_datetime(value):
@@ -856,10 +862,25 @@ class BillbyteUsagePipeline(models.AbstractModel):
             "CREATE TEMP TABLE bb_dup ON COMMIT DROP AS SELECT r.dedup_key FROM bb_rows r "
             "JOIN billbyte_usage_record u ON u.dedup_key = r.dedup_key"
         )
-        cr.execute("SELECT count(*) FROM bb_dup")
+        cr.execute(
+            "SELECT (SELECT count(*) FROM bb_dup), "
+            "(SELECT count(*) FROM bb_rows WHERE reject_reason IS NULL)"
+        )
+        duplicates, valid = cr.fetchone()
+        if duplicates >= valid:
+            # The same source again: nothing to insert; only the lines of records a
+            # restatement removed (in bb_keys) are rebuilt.
+            cr.execute(DELTA_TABLE)
+            self._aggregate()
+            return {
+                "rows_imported": 0,
+                "rows_unmatched": 0,
+                "rows_late": 0,
+                "rows_replaced": rows_replaced,
+            }
         new_rows = "r.reject_reason IS NULL" + (
             " AND NOT EXISTS (SELECT 1 FROM bb_dup d WHERE d.dedup_key = r.dedup_key)"
-            if cr.fetchone()[0]
+            if duplicates
             else ""
         )
         # The counts, and the sums per key of what is inserted: the unbilled lines of
@@ -1021,11 +1042,7 @@ class BillbyteUsagePipeline(models.AbstractModel):
             "CREATE TEMP TABLE IF NOT EXISTS bb_keys (cloud_account_id int, product_id int, "
             "usage_date date, corrected_period text) ON COMMIT DROP"
         )
-        cr.execute(
-            "CREATE TEMP TABLE IF NOT EXISTS bb_delta (cloud_account_id int, product_id int, "
-            "usage_date date, corrected_period text, currency_id int, company_id int, "
-            "service_name text, cost numeric, quantity numeric, price numeric) ON COMMIT DROP"
-        )
+        cr.execute(DELTA_TABLE)
         cr.execute("TRUNCATE bb_keys, bb_delta")
 
     def _aggregate(self):
