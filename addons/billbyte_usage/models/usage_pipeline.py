@@ -112,7 +112,9 @@ class _KeyedSource:
     would turn it into a generic COPY failure.
     """
 
-    CHUNK = 1 << 20
+    # Small chunks keep both sides busy: PostgreSQL parses one while this process
+    # hashes the next (a large chunk leaves one of them waiting).
+    CHUNK = 1 << 16
     # A "record" still open after this many bytes is a broken quote: pass it on as
     # it is and let COPY name the line.
     MAX_RECORD = 1 << 20
@@ -127,36 +129,53 @@ class _KeyedSource:
         self._chunks = self._generate()
 
     def _generate(self):
-        md5, prefix, starts = hashlib.md5, self.prefix, self.starts
+        keyed, starts, max_record = hashlib.md5(self.prefix), self.starts, self.MAX_RECORD
         line_no = self.first_line - 1
-        out, size = [], 0
         pending, pending_start = b"", 0
-        for line in self.stream:
-            line_no += 1
-            if pending:
-                pending += line
-                if pending.count(b'"') & 1 and len(pending) < self.MAX_RECORD:
+
+        def keyed_records(lines):
+            nonlocal line_no, pending, pending_start
+            out = []
+            append = out.append
+            for line in lines:
+                line_no += 1
+                if pending:
+                    pending += b"\n" + line
+                    if pending.count(b'"') & 1 and len(pending) < max_record:
+                        continue
+                    body, start, pending = pending, pending_start, b""
+                elif line.count(b'"') & 1:
+                    pending, pending_start = line, line_no
                     continue
-                record, start, pending = pending, pending_start, b""
-            elif line.count(b'"') & 1:
-                pending, pending_start = line, line_no
-                continue
-            else:
-                record, start = line, line_no
-            body = record.rstrip(b"\r\n")
-            if not body.strip():
-                continue
-            starts.append(start)
-            out.append(b"%s,%s,%d\n" % (body, md5(prefix + body).hexdigest().encode(), start))
-            size += len(body) + 44
-            if size >= self.CHUNK:
-                yield b"".join(out)
-                out, size = [], 0
-        if pending.strip():
+                else:
+                    body, start = line, line_no
+                if body[-1:] == b"\r":
+                    body = body[:-1]
+                if not body or body.isspace():
+                    continue
+                starts.append(start)
+                digest = keyed.copy()
+                digest.update(body)
+                append(b"%s,%s,%d\n" % (body, digest.hexdigest().encode(), start))
+            return b"".join(out)
+
+        rest = b""
+        while True:
+            block = self.stream.read(self.CHUNK)
+            if not block:
+                break
+            lines = (rest + block).split(b"\n")
+            rest = lines.pop()
+            chunk = keyed_records(lines)
+            if chunk:
+                yield chunk
+        chunk = keyed_records([rest]) if rest else b""
+        if pending:
+            # An unterminated quoted field: COPY names its line.
             starts.append(pending_start)
-            out.append(pending)
-        if out:
-            yield b"".join(out)
+            chunk += pending + b"\n"
+        if chunk:
+            yield chunk
 
     def read(self, size=-1):  # pylint: disable=method-required-super
         try:
