@@ -82,6 +82,28 @@ class TestUsageImport(UsageCommon):
         )
         self.assertEqual(self.env.cr.fetchone()[0], "0.9600000001")
 
+    def work_tables(self):
+        """The import's unlogged work tables and temporary views still present."""
+        self.env.cr.execute(
+            "SELECT relname FROM pg_class WHERE relname ~ '^billbyte_(stage|rows)_[0-9]+$' "
+            "OR (relname IN ('bb_stage', 'bb_rows') AND relpersistence = 't')"
+        )
+        return [name for (name,) in self.env.cr.fetchall()]
+
+    def test_import_leaves_no_work_tables(self):
+        """The staged file and typed rows (unlogged tables, so that PostgreSQL's
+        parallel workers can read them) go with the import, whatever its outcome."""
+        run = self.import_bytes(focus_csv(month_rows()))
+        self.assertEqual(run.state, "done", run.message)
+        self.assertEqual(self.work_tables(), [])
+        failed = self.import_bytes(focus_csv(month_rows()) + b"1,2\n", filename="broken.csv")
+        self.assertEqual(failed.state, "failed")
+        self.assertEqual(self.work_tables(), [])
+        # The same file again takes the shortcut for a source with nothing new.
+        again = self.import_bytes(focus_csv(month_rows()))
+        self.assertEqual((again.rows_imported, again.rows_duplicate), (0, 9))
+        self.assertEqual(self.work_tables(), [])
+
     def test_unknown_service_becomes_a_catalog_product(self):
         self.import_bytes(focus_csv(month_rows()))
         s3 = self.env["product.template"].search(
