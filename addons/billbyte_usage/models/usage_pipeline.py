@@ -879,14 +879,15 @@ class BillbyteUsagePipeline(models.AbstractModel):
         cr.execute("DROP TABLE IF EXISTS bb_dup, bb_delta")
         cr.execute(
             "CREATE TEMP TABLE bb_dup ON COMMIT DROP AS SELECT r.dedup_key FROM bb_rows r "
-            "JOIN billbyte_usage_record u ON u.dedup_key = r.dedup_key"
+            "JOIN billbyte_usage_record u ON u.dedup_key = r.dedup_key "
+            "WHERE r.reject_reason IS NULL"
         )
         cr.execute(
             "SELECT (SELECT count(*) FROM bb_dup), "
             "(SELECT count(*) FROM bb_rows WHERE reject_reason IS NULL)"
         )
         duplicates, valid = cr.fetchone()
-        if duplicates >= valid:
+        if duplicates == valid:
             # The same source again: nothing to insert; only the lines of records a
             # restatement removed (in bb_keys) are rebuilt.
             cr.execute(DELTA_TABLE)

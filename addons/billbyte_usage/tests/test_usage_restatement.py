@@ -50,6 +50,20 @@ class TestUsageRestatement(UsageCommon):
         self.assertEqual((len(line), line.amount), (1, -3.00))
         self.assertAlmostEqual(line.billbyte_price, 3.60, places=2)
 
+    def test_new_row_beside_known_rows_that_are_now_rejected_is_imported(self):
+        """Rows already imported that a later file repeats but that are now rejected
+        (their currency was deactivated) do not hide the file's new rows."""
+        known = [contoso("2026-10-05", "1.00"), contoso("2026-10-05", "2.00", currency="EUR")]
+        first = self.import_bytes(focus_csv(known))
+        self.assertEqual(first.rows_imported, 2, first.message)
+        self.eur.active = False
+        run = self.import_bytes(focus_csv([*known, contoso("2026-10-06", "4.00")]))
+        self.assertEqual(
+            (run.rows_imported, run.rows_duplicate, run.rows_rejected), (1, 1, 1), run.message
+        )
+        self.assertEqual(len(self.records()), 3)
+        self.assertEqual(self.db_sum_billed_cost(), Decimal("7.00"))
+
     def test_identical_lines_within_one_file_are_both_kept(self):
         row = contoso("2026-10-01", "1.00")
         run = self.import_bytes(focus_csv([row, dict(row)]))
