@@ -12,6 +12,7 @@ import csv
 import hashlib
 import re
 from array import array
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from decimal import Decimal
 
@@ -318,22 +319,24 @@ class BillbyteUsagePipeline(models.AbstractModel):
         rows_read = len(source.starts)
         if not rows_read:
             raise UserError(self.env._("The file has column names but no usage rows."))
-        # Set-based steps want hash joins and aggregates held in memory; temporary
-        # tables have no statistics until analysed.
+        # Set-based steps want hash joins and aggregates held in memory. (The stage
+        # is not analysed: the planner sizes a table never analysed by its pages.)
         cr.execute("SET LOCAL work_mem = '256MB'")
-        cr.execute(f"ANALYZE {stage}")  # pylint: disable=sql-injection
         self._stage_lookups(run, fields_map)
         self._build_rows(run, fields_map, extras, ncols)
-        self._store_rejections(run, ncols)
-        stats = self._store_records(run, connection)
+        with self._parallel():
+            cr.execute(
+                "SELECT count(*) FILTER (WHERE reject_reason IS NOT NULL), "
+                "count(*) FILTER (WHERE reject_reason IS NULL AND is_late), "
+                "sum(billed_cost)::text, (sum(billed_cost) FILTER (WHERE reject_reason IS NULL))::text, "
+                "min(charge_date) FILTER (WHERE reject_reason IS NULL), "
+                "max(charge_date) FILTER (WHERE reject_reason IS NULL) FROM bb_rows"
+            )
+            rejected, late, source_sum, imported_sum, period_start, period_end = cr.fetchone()
+        if rejected:
+            self._store_rejections(run, ncols)
+        stats = self._store_records(run, connection, late=late)
         stats["rows_read"] = rows_read
-        cr.execute(
-            "SELECT count(*) FILTER (WHERE reject_reason IS NOT NULL), "
-            "sum(billed_cost)::text, (sum(billed_cost) FILTER (WHERE reject_reason IS NULL))::text, "
-            "min(charge_date) FILTER (WHERE reject_reason IS NULL), "
-            "max(charge_date) FILTER (WHERE reject_reason IS NULL) FROM bb_rows"
-        )
-        rejected, source_sum, imported_sum, period_start, period_end = cr.fetchone()
         stats.update(
             rows_rejected=rejected,
             # Decimal from the numeric's text: Odoo's cursor would hand back a float.
@@ -346,6 +349,18 @@ class BillbyteUsagePipeline(models.AbstractModel):
         stats["message"] = self._outcome_message(stats)
         self._drop_work_tables()
         return stats
+
+    @contextmanager
+    def _parallel(self):
+        """Statements over the staged file or the typed rows: their per-row work costs
+        far more than the planner's defaults assume, so let it use parallel workers."""
+        cr = self.env.cr
+        cr.execute("SET LOCAL parallel_setup_cost = 0")
+        cr.execute("SET LOCAL parallel_tuple_cost = 0.0001")
+        yield
+        # (On an error, rolling back to the import's savepoint undoes the settings.)
+        cr.execute("RESET parallel_setup_cost")
+        cr.execute("RESET parallel_tuple_cost")
 
     def _work_table(self, name):
         """This session's name for work table `name` (unique among concurrent imports)."""
@@ -400,24 +415,21 @@ class BillbyteUsagePipeline(models.AbstractModel):
             f"c{index}" for index, kind, _name in fields_map.values() if kind == "datetime"
         ]
         sku = f"COALESCE(NULLIF(trim({raw('sku_id')}), ''), '')" if "sku_id" in fields_map else "''"
-        # A few DISTINCT scans, each shared by PostgreSQL's parallel workers.
-        cr.execute("SET LOCAL parallel_setup_cost = 0")
-        cr.execute("SET LOCAL parallel_tuple_cost = 0.0001")
 
+        # A few DISTINCT scans, each shared by PostgreSQL's parallel workers.
         def distinct(expressions):
             cr.execute(f"SELECT DISTINCT {expressions} FROM bb_stage s")  # pylint: disable=sql-injection
             return cr.fetchall()
 
-        dates = {d for col in date_cols for (d,) in distinct(f"s.{col}") if d is not None}
-        currencies = {c for (c,) in distinct(raw("billing_currency")) if c is not None}
-        subs = {a for (a,) in distinct(f"trim({raw('sub_account_id')})") if a}
-        pairs = {
-            (service, sku_id)
-            for service, sku_id in distinct(f"NULLIF(trim({raw('service_name')}), ''), {sku}")
-            if service
-        }
-        cr.execute("RESET parallel_setup_cost")
-        cr.execute("RESET parallel_tuple_cost")
+        with self._parallel():
+            dates = {d for col in date_cols for (d,) in distinct(f"s.{col}") if d is not None}
+            currencies = {c for (c,) in distinct(raw("billing_currency")) if c is not None}
+            subs = {a for (a,) in distinct(f"trim({raw('sub_account_id')})") if a}
+            pairs = {
+                (service, sku_id)
+                for service, sku_id in distinct(f"NULLIF(trim({raw('service_name')}), ''), {sku}")
+                if service
+            }
         parsed = [(text, parse_focus_datetime(text)) for text in dates]
         cr.execute(
             "CREATE TEMP TABLE bb_dates (raw text PRIMARY KEY, value timestamp) ON COMMIT DROP"
@@ -590,18 +602,13 @@ class BillbyteUsagePipeline(models.AbstractModel):
               ) r
               {joins_rating.format(product="r.product_id")}
         """
-        # Typing a row costs far more than the planner's defaults assume: let it
-        # hand the rows to parallel workers.
-        cr.execute("SET LOCAL parallel_setup_cost = 0")
-        cr.execute("SET LOCAL parallel_tuple_cost = 0.0001")
-        cr.execute(sql, params)  # pylint: disable=sql-injection
-        cr.execute(f"CREATE TEMP VIEW bb_rows AS SELECT * FROM {rows_table}")  # pylint: disable=sql-injection
-        cr.execute(f"ANALYZE {rows_table}")  # pylint: disable=sql-injection
-        # Identical lines within one source stay distinct records: number the repeats.
-        cr.execute("SELECT dedup_key FROM bb_stage GROUP BY dedup_key HAVING count(*) > 1")
-        repeated_keys = [key for (key,) in cr.fetchall()]
-        cr.execute("RESET parallel_setup_cost")
-        cr.execute("RESET parallel_tuple_cost")
+        with self._parallel():
+            cr.execute(sql, params)  # pylint: disable=sql-injection
+            cr.execute(f"CREATE TEMP VIEW bb_rows AS SELECT * FROM {rows_table}")  # pylint: disable=sql-injection
+            cr.execute(f"ANALYZE {rows_table}")  # pylint: disable=sql-injection
+            # Identical lines within one source stay distinct records: number the repeats.
+            cr.execute("SELECT dedup_key FROM bb_stage GROUP BY dedup_key HAVING count(*) > 1")
+            repeated_keys = [key for (key,) in cr.fetchall()]
         if repeated_keys:
             cr.execute(  # pylint: disable=sql-injection
                 f"""
@@ -796,7 +803,7 @@ class BillbyteUsagePipeline(models.AbstractModel):
             END"""
         return joins, cost_company, price
 
-    def _store_records(self, run, connection):
+    def _store_records(self, run, connection, late=True):
         cr = self.env.cr
         company = run.company_id
         self._prepare_keys()
@@ -840,7 +847,8 @@ class BillbyteUsagePipeline(models.AbstractModel):
             {"connection": connection.id, "company": company.id, "vendor": connection.vendor_id.id},
         )
         rows_replaced = cr.fetchone()[0]
-        rows_replaced += self._reverse_restated_invoiced_days(run, connection)
+        if late:
+            rows_replaced += self._reverse_restated_invoiced_days(run, connection)
         record_fields = sorted({f for f, _k in FOCUS_COLUMNS.values()})
         columns = [
             "connection_id",
@@ -906,31 +914,28 @@ class BillbyteUsagePipeline(models.AbstractModel):
         # The counts, and the sums per key of what is inserted: the unbilled lines of
         # keys that had no records before are built from these sums alone (see
         # _aggregate). Both read bb_rows with parallel workers.
-        cr.execute("SET LOCAL parallel_setup_cost = 0")
-        cr.execute("SET LOCAL parallel_tuple_cost = 0.0001")
-        cr.execute(  # pylint: disable=sql-injection
-            f"""
-            SELECT count(*), count(*) FILTER (WHERE cloud_account_id IS NULL),
-                   count(*) FILTER (WHERE usage_date <> charge_date)
-              FROM bb_rows r WHERE {new_rows}
-            """
-        )
-        rows_imported, rows_unmatched, rows_late = cr.fetchone()
-        cr.execute(  # pylint: disable=sql-injection
-            f"""
-            CREATE TEMP TABLE bb_delta ON COMMIT DROP AS
-            SELECT cloud_account_id, product_id, usage_date, corrected_period, currency_id,
-                   %(company)s::int AS company_id, min(service_name) AS service_name,
-                   sum(cost_company) AS cost, sum(pricing_quantity) AS quantity,
-                   sum(price) AS price
-              FROM bb_rows r
-             WHERE {new_rows} AND r.cloud_account_id IS NOT NULL
-             GROUP BY cloud_account_id, product_id, usage_date, corrected_period, currency_id
-            """,
-            {"company": company.id},
-        )
-        cr.execute("RESET parallel_setup_cost")
-        cr.execute("RESET parallel_tuple_cost")
+        with self._parallel():
+            cr.execute(  # pylint: disable=sql-injection
+                f"""
+                SELECT count(*), count(*) FILTER (WHERE cloud_account_id IS NULL),
+                       count(*) FILTER (WHERE usage_date <> charge_date)
+                  FROM bb_rows r WHERE {new_rows}
+                """
+            )
+            rows_imported, rows_unmatched, rows_late = cr.fetchone()
+            cr.execute(  # pylint: disable=sql-injection
+                f"""
+                CREATE TEMP TABLE bb_delta ON COMMIT DROP AS
+                SELECT cloud_account_id, product_id, usage_date, corrected_period, currency_id,
+                       %(company)s::int AS company_id, min(service_name) AS service_name,
+                       sum(cost_company) AS cost, sum(pricing_quantity) AS quantity,
+                       sum(price) AS price
+                  FROM bb_rows r
+                 WHERE {new_rows} AND r.cloud_account_id IS NOT NULL
+                 GROUP BY cloud_account_id, product_id, usage_date, corrected_period, currency_id
+                """,
+                {"company": company.id},
+            )
         cr.execute(  # pylint: disable=sql-injection
             f"""
             INSERT INTO billbyte_usage_record ({", ".join(columns)})
