@@ -9,9 +9,9 @@ all feed `_import_focus_stream`.
 """
 
 import csv
-import hashlib
 import re
 from array import array
+from bisect import bisect_left
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from decimal import Decimal
@@ -101,41 +101,43 @@ def parse_focus_datetime(value):
     return moment
 
 
-class _KeyedSource:
-    """The source's CSV records for COPY, each followed by two columns of ours: its
-    dedup key (md5 of the connection and the record's own bytes, as a uuid) and the
+class _NumberedSource:
+    """The source's CSV records for COPY, each followed by one column of ours: the
     line of the file it starts on.
 
-    It runs in this (client) process while PostgreSQL parses what it already sent,
-    so hashing costs the server nothing. A record spans lines while it holds an odd
-    number of quote characters (a quoted field with a line break). Blank lines are
-    skipped. The exception a read raised (a truncated gzip) is kept, since psycopg2
-    would turn it into a generic COPY failure.
+    A record spans lines while it holds an odd number of quote characters (a quoted
+    field with a line break); blank lines are skipped. It runs in this (client)
+    process while PostgreSQL parses what it already sent. The exception a read
+    raised (a truncated gzip) is kept, since psycopg2 would turn it into a generic
+    COPY failure.
     """
 
     # Small chunks keep both sides busy: PostgreSQL parses one while this process
-    # hashes the next (a large chunk leaves one of them waiting).
+    # splits the next (a large chunk leaves one of them waiting).
     CHUNK = 1 << 16
     # A "record" still open after this many bytes is a broken quote: pass it on as
-    # it is and let COPY name the line.
+    # it is and let COPY say so.
     MAX_RECORD = 1 << 20
 
-    def __init__(self, stream, prefix, first_line=2):
+    def __init__(self, stream, first_line=2):
         self.stream = stream
-        self.prefix = prefix
         self.first_line = first_line
         self.error = None
-        # COPY counts records; the line each record starts on, for its messages.
+        # Per record: the file line it starts on, and COPY's own count of lines
+        # once it is read (COPY counts the line breaks inside quoted fields too).
         self.starts = array("l")
+        self.copy_ends = array("l")
+        self.unterminated = None
         self._chunks = self._generate()
 
     def _generate(self):
-        keyed, starts, max_record = hashlib.md5(self.prefix), self.starts, self.MAX_RECORD
+        starts, copy_ends, max_record = self.starts, self.copy_ends, self.MAX_RECORD
         line_no = self.first_line - 1
+        copy_lines = 0
         pending, pending_start = b"", 0
 
-        def keyed_records(lines):
-            nonlocal line_no, pending, pending_start
+        def numbered_records(lines):
+            nonlocal line_no, copy_lines, pending, pending_start
             out = []
             append = out.append
             for line in lines:
@@ -154,10 +156,13 @@ class _KeyedSource:
                     body = body[:-1]
                 if not body or body.isspace():
                     continue
+                # PostgreSQL counts the line breaks inside quoted fields, in its
+                # first record by their carriage returns only (it does not know the
+                # file's line ending yet).
+                copy_lines += 1 + body.count(b"\n" if starts else b"\r")
                 starts.append(start)
-                digest = keyed.copy()
-                digest.update(body)
-                append(b"%s,%s,%d\n" % (body, digest.hexdigest().encode(), start))
+                copy_ends.append(copy_lines)
+                append(b"%s,%d\n" % (body, start))
             return b"".join(out)
 
         rest = b""
@@ -167,13 +172,13 @@ class _KeyedSource:
                 break
             lines = (rest + block).split(b"\n")
             rest = lines.pop()
-            chunk = keyed_records(lines)
+            chunk = numbered_records(lines)
             if chunk:
                 yield chunk
-        chunk = keyed_records([rest]) if rest else b""
+        chunk = numbered_records([rest]) if rest else b""
         if pending:
-            # An unterminated quoted field: COPY names its line.
-            starts.append(pending_start)
+            # An unterminated quoted field: COPY will say so.
+            self.unterminated = pending_start
             chunk += pending + b"\n"
         if chunk:
             yield chunk
@@ -185,11 +190,14 @@ class _KeyedSource:
             self.error = error
             raise
 
-    def line_of(self, copy_line):
-        """The file line of COPY's record number copy_line (1-based), if known."""
-        if 0 < copy_line <= len(self.starts):
-            return self.starts[copy_line - 1]
-        return None
+    def line_of(self, copy_line, reason=""):
+        """The file line of what COPY calls line copy_line, if known."""
+        if "unterminated" in reason and self.unterminated:
+            return self.unterminated
+        index = bisect_left(self.copy_ends, copy_line)
+        if index < len(self.starts):
+            return self.starts[index]
+        return self.unterminated
 
 
 class BillbyteUsagePipeline(models.AbstractModel):
@@ -269,17 +277,17 @@ class BillbyteUsagePipeline(models.AbstractModel):
         stage = self._work_table("stage")
         columns = ", ".join(f"c{i} text" for i in range(ncols))
         cr.execute(  # pylint: disable=sql-injection
-            f"CREATE UNLOGGED TABLE {stage} ({columns}, dedup_key uuid, line_no int)"
+            f"CREATE UNLOGGED TABLE {stage} ({columns}, line_no int)"
         )
         cr.execute(f"CREATE TEMP VIEW bb_stage AS SELECT * FROM {stage}")  # pylint: disable=sql-injection
         copy_cols = ", ".join(f"c{i}" for i in range(ncols))
-        source = _KeyedSource(stream, prefix=f"{connection.id}\x1f".encode())
+        source = _NumberedSource(stream)
         try:
             with cr.savepoint(flush=False):
                 cr._obj.copy_expert(
-                    f"COPY {stage} ({copy_cols}, dedup_key, line_no) FROM STDIN WITH (FORMAT csv)",
+                    f"COPY {stage} ({copy_cols}, line_no) FROM STDIN WITH (FORMAT csv)",
                     source,
-                    size=_KeyedSource.CHUNK,
+                    size=_NumberedSource.CHUNK,
                 )
         except psycopg2.Error as error:
             if source.error:
@@ -289,13 +297,12 @@ class BillbyteUsagePipeline(models.AbstractModel):
             reason = (error.diag.message_primary if error.diag else None) or str(error)
             said = context + reason
             if (
-                "dedup_key" in said
-                or "line_no" in said
+                "line_no" in said
                 or "missing data for column" in reason
                 or "extra data after last expected column" in reason
             ):
-                # Our two columns, after the record's own fields, were missing or
-                # took other fields: the record has another count of fields.
+                # Our column, after the record's own fields, was missing or took
+                # another field: the record has another count of fields.
                 reason = self.env._(
                     "its number of fields differs from the header's %s columns", ncols
                 )
@@ -312,7 +319,7 @@ class BillbyteUsagePipeline(models.AbstractModel):
             raise UserError(
                 self.env._(
                     "The file is not a well-formed CSV file: line %(line)s: %(reason)s",
-                    line=(line and source.line_of(int(line.group(1)))) or "?",
+                    line=(line and source.line_of(int(line.group(1)), reason)) or "?",
                     reason=reason,
                 )
             ) from None
@@ -322,8 +329,17 @@ class BillbyteUsagePipeline(models.AbstractModel):
         # Set-based steps want hash joins and aggregates held in memory. (The stage
         # is not analysed: the planner sizes a table never analysed by its pages.)
         cr.execute("SET LOCAL work_mem = '256MB'")
-        self._stage_lookups(run, fields_map)
+        created = self._stage_lookups(run, fields_map)
         self._build_rows(run, fields_map, extras, ncols)
+        if created:
+            # Services met only on rejected lines do not stay in the catalog.
+            cr.execute(
+                "SELECT DISTINCT product_id FROM bb_rows "
+                "WHERE reject_reason IS NULL AND product_id = ANY(%s)",
+                [created.product_variant_id.ids],
+            )
+            used = {product_id for (product_id,) in cr.fetchall()}
+            created.filtered(lambda t: t.product_variant_id.id not in used).unlink()
         with self._parallel():
             cr.execute(
                 "SELECT count(*) FILTER (WHERE reject_reason IS NOT NULL), "
@@ -452,7 +468,7 @@ class BillbyteUsagePipeline(models.AbstractModel):
         ]
         if known:
             execute_values(cr._obj, "INSERT INTO bb_currencies VALUES %s", known)
-        self._resolve_products(connection.vendor_id, sorted(pairs))
+        created = self._resolve_products(connection.vendor_id, sorted(pairs))
         accounts = (
             self.env["billbyte.cloud.account"]
             .sudo()
@@ -473,6 +489,7 @@ class BillbyteUsagePipeline(models.AbstractModel):
             [(day, currency_id) for day in days for currency_id in valid_currency_ids],
             [product_id for (product_id,) in cr.fetchall()],
         )
+        return created
 
     def _build_rows(self, run, fields_map, extras, ncols):
         """Typed, validated, rated rows in bb_rows: one set-based pass over bb_stage.
@@ -488,7 +505,7 @@ class BillbyteUsagePipeline(models.AbstractModel):
         raw_dates, date_joins, dates = [], [], []
         # Texts from the file or translations travel as parameters; only our own
         # generated identifiers (cN, field names from FOCUS_COLUMNS) are spliced in.
-        params = {"number_re": NUMBER_RE}
+        params = {"number_re": NUMBER_RE, "connection": run.connection_id.id}
 
         def param(value):
             key = f"p{len(params)}"
@@ -535,10 +552,17 @@ class BillbyteUsagePipeline(models.AbstractModel):
                 cast = {"text": "text", "number": "numeric"}[kind]
                 typed.append(f"NULL::{cast} AS {missing_field}")
         if extras:
-            pairs = ", ".join(
-                f"{param(name)}::text, NULLIF(s.c{index}, '')" for name, index in extras
+            # jsonb_build_object takes at most 100 arguments: 50 columns a call.
+            objects = " || ".join(
+                "jsonb_build_object({})".format(
+                    ", ".join(
+                        f"{param(name)}::text, NULLIF(s.c{index}, '')"
+                        for name, index in extras[start : start + 50]
+                    )
+                )
+                for start in range(0, len(extras), 50)
             )
-            typed.append(f"jsonb_strip_nulls(jsonb_build_object({pairs})) AS extra_data")
+            typed.append(f"jsonb_strip_nulls({objects}) AS extra_data")
         else:
             typed.append("NULL::jsonb AS extra_data")
         sku = (
@@ -553,6 +577,9 @@ class BillbyteUsagePipeline(models.AbstractModel):
         inactive_currency = param(
             env._("currency %L is not active in Odoo: activate it and give it rates")
         )
+        # The dedup key: every value of the line, with the connection. (coalesce:
+        # concat_ws skips NULLs, and "a,,b" must not hash like "a,b,".)
+        all_raw = ", ".join(f"coalesce(s.c{i}, '')" for i in range(ncols))
         joins_rating, cost_company, price = self._rating_sql(run.company_id)
         rows_table = self._work_table("rows")
         sql = f"""
@@ -583,7 +610,10 @@ class BillbyteUsagePipeline(models.AbstractModel):
                                 THEN format({inactive_currency}, t.raw_currency) END
                        ) AS reject_reason
                   FROM (
-                    SELECT s.line_no, s.dedup_key, {", ".join(typed)},
+                    SELECT s.line_no,
+                           md5(concat_ws(chr(31), %(connection)s::text, {all_raw}))::uuid
+                               AS dedup_key,
+                           {", ".join(typed)},
                            {", ".join(raw_dates)},
                            s.c{fields_map["billing_currency"][0]} AS raw_currency,
                            {sku} AS sku_key,
@@ -607,7 +637,7 @@ class BillbyteUsagePipeline(models.AbstractModel):
             cr.execute(f"CREATE TEMP VIEW bb_rows AS SELECT * FROM {rows_table}")  # pylint: disable=sql-injection
             cr.execute(f"ANALYZE {rows_table}")  # pylint: disable=sql-injection
             # Identical lines within one source stay distinct records: number the repeats.
-            cr.execute("SELECT dedup_key FROM bb_stage GROUP BY dedup_key HAVING count(*) > 1")
+            cr.execute("SELECT dedup_key FROM bb_rows GROUP BY dedup_key HAVING count(*) > 1")
             repeated_keys = [key for (key,) in cr.fetchall()]
         if repeated_keys:
             cr.execute(  # pylint: disable=sql-injection
@@ -685,6 +715,8 @@ class BillbyteUsagePipeline(models.AbstractModel):
                 )
             )
             by_service.update({t.billbyte_service_name: t.product_variant_id.id for t in created})
+        else:
+            created = self.env["product.template"]
         cr.execute(
             "CREATE TEMP TABLE IF NOT EXISTS bb_products "
             "(service_name text, sku_id text, product_id int) ON COMMIT DROP"
@@ -696,6 +728,7 @@ class BillbyteUsagePipeline(models.AbstractModel):
         ]
         if values:
             execute_values(cr._obj, "INSERT INTO bb_products VALUES %s", values)
+        return created
 
     def _prepare_rating(self, company, account_ids, day_currencies, product_ids):
         """Temp tables the rating expression joins: the cloud accounts with their

@@ -73,7 +73,24 @@ class TestUsageBadInput(UsageCommon):
             focus_csv(good_rows()) + b'111,"unterminated\n', filename="quote.csv"
         )
         self.assertNothingStored(run)
-        self.assertIn("unterminated CSV quoted field", run.message)
+        self.assertIn("line 4: unterminated CSV quoted field", run.message)
+
+    def test_malformed_row_after_a_multiline_field_names_its_file_line(self):
+        rows = good_rows()
+        rows[0]["ChargeDescription"] = "first\nsecond"
+        # Header, the row on lines 2-3, the row on line 4, the short row on line 5.
+        run = self.import_bytes(focus_csv(rows) + b"1,2,3\n" + focus_csv(good_rows())[-60:])
+        self.assertNothingStored(run)
+        self.assertIn(
+            "not a well-formed CSV file: line 5: its number of fields differs from the header",
+            run.message,
+        )
+        # The same with the line break in the second row (COPY counts it otherwise).
+        rows = good_rows()
+        rows[1]["ChargeDescription"] = "first\r\nsecond\r\nthird"
+        run = self.import_bytes(focus_csv(rows) + b"1,2,3\n" + focus_csv(good_rows())[-60:])
+        self.assertNothingStored(run)
+        self.assertIn("not a well-formed CSV file: line 6: its number", run.message)
 
     def test_line_numbers_count_file_lines_across_quoted_line_breaks(self):
         rows = good_rows()
@@ -90,6 +107,28 @@ class TestUsageBadInput(UsageCommon):
         self.assertEqual(run.rejection_ids.line_number, 6)
         first = self.records().filtered(lambda r: r.line_number == 2)
         self.assertEqual(first.charge_description, "Amazon EC2\nline two\nline three")
+
+    def test_service_seen_only_on_rejected_lines_is_not_added_to_the_catalog(self):
+        rows = good_rows() + [
+            focus_row("111111111111", "2026-10-03", "NewService", "1.00", "1", currency="XYZ"),
+            focus_row("111111111111", "2026-10-03", "OtherNewService", "1.00", "1"),
+        ]
+        run = self.import_bytes(focus_csv(rows))
+        self.assertEqual((run.rows_imported, run.rows_rejected), (3, 1), run.message)
+        Template = self.env["product.template"].with_context(active_test=False)
+        self.assertFalse(Template.search([("billbyte_service_name", "=", "NewService")]))
+        self.assertTrue(Template.search([("billbyte_service_name", "=", "OtherNewService")]))
+
+    def test_many_extra_columns_are_all_kept(self):
+        extra = [f"x_Tag{n:02d}" for n in range(60)]
+        rows = good_rows()
+        for row in rows:
+            row.update({name: f"v{name[-2:]}" for name in extra})
+        run = self.import_bytes(focus_csv(rows, header=FOCUS_12_HEADER + extra))
+        self.assertEqual(run.rows_imported, 2, run.message)
+        data = self.records()[0].extra_data
+        self.assertEqual(data["x_Tag00"], "v00")
+        self.assertEqual(data["x_Tag59"], "v59")
 
     def test_bad_rows_are_rejected_with_line_and_reason_others_import(self):
         rows = good_rows() + [
