@@ -982,8 +982,15 @@ class BillbyteUsagePipeline(models.AbstractModel):
             },
         )
         if rows_imported > 10000:
-            # Keep the planner's picture of the table true after a bulk load.
-            cr.execute("ANALYZE billbyte_usage_record")
+            # Keep the planner's picture of the table true after a bulk load that
+            # changes it much (the lines are rebuilt from it next). On a table many
+            # times larger, autovacuum's own analysis is enough, and two large
+            # imports do not queue up behind each other's ANALYZE.
+            cr.execute(
+                "SELECT reltuples FROM pg_class WHERE oid = 'billbyte_usage_record'::regclass"
+            )
+            if cr.fetchone()[0] < 4 * rows_imported:
+                cr.execute("ANALYZE billbyte_usage_record")
         self._aggregate()
         return {
             "rows_imported": rows_imported,
