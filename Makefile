@@ -17,4 +17,4 @@ lint:
 	@$(SETUP) && PATH="$$(dirname "$$VENV_PY"):$$PATH" pre-commit run --all-files --show-diff-on-failure
 
 bench-import:
-	@$(SETUP) && "$$VENV_PY" scripts/bench_import.py --rows $(ROWS)
+	@$(SETUP) && "$$VENV_PY" scripts/bench_import.py --rows $(ROWS) $(if $(PROFILE),--profile)

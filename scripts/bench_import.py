@@ -151,6 +151,24 @@ def generate(path, rows):
     return written
 
 
+def profile_statements(threshold=0.1):
+    """Print the SQL statements that take longer than threshold seconds."""
+    from odoo.sql_db import Cursor
+
+    execute = Cursor.execute
+
+    def timed(self, query, params=None, log_exceptions=True):
+        started = time.monotonic()
+        try:
+            return execute(self, query, params, log_exceptions)
+        finally:
+            elapsed = time.monotonic() - started
+            if elapsed > threshold:
+                print(f"  {elapsed:7.2f} s  {' '.join(str(query).split())[:110]}", flush=True)
+
+    Cursor.execute = timed
+
+
 def peak_rss_mb():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
 
@@ -160,6 +178,11 @@ def main():
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--naive-rows", type=int, default=20_000)
     parser.add_argument("--database", default=os.environ.get("BILLBYTE_BENCH_DB", "billbyte_bench"))
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="print each SQL statement of the imports that takes over 0.1 s",
+    )
     args = parser.parse_args()
 
     data_dir = billbyte.CACHE / "bench"
@@ -202,6 +225,8 @@ def main():
         ]
     )
     registry = odoo.modules.registry.Registry(args.database)
+    if args.profile:
+        profile_statements()
 
     with registry.cursor() as cr:
         env = api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True})
@@ -251,6 +276,8 @@ def main():
                 {"connection_id": connection_id, "source": label, "source_path": str(path)}
             )
             cr.commit()
+            if args.profile:
+                print(f"{label}: statements over 0.1 s (COPY is not among them)", flush=True)
             started = time.monotonic()
             run._process()
             cr.commit()
