@@ -134,6 +134,21 @@ class AwsConnector:
         base = "/".join(p.strip("/") for p in (conn.aws_s3_prefix or "", name) if p.strip("/"))
         return f"{base}/metadata/BILLING_PERIOD={period}/{name}-Manifest.json"
 
+    @staticmethod
+    def _s3_missing(error):
+        return error.response.get("Error", {}).get("Code") in ("NoSuchKey", "404")
+
+    def _s3_refused(self, error, key):
+        """The VendorError for an S3 object AWS would not give."""
+        return VendorError(
+            self.env._(
+                "AWS refused to read s3://%(bucket)s/%(key)s: %(message)s",
+                bucket=self.connection.aws_s3_bucket,
+                key=key,
+                message=error.response.get("Error", {}).get("Message") or error,
+            )
+        )
+
     def read_manifest(self, period):
         """(manifest key, ETag, data file keys), or None when AWS has no export yet."""
         conn = self.connection
@@ -143,16 +158,9 @@ class AwsConnector:
             answer = s3.get_object(Bucket=conn.aws_s3_bucket, Key=key)
             body = answer["Body"].read()
         except ClientError as error:
-            if error.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
+            if self._s3_missing(error):
                 return None
-            raise VendorError(
-                self.env._(
-                    "AWS refused to read the export manifest s3://%(bucket)s/%(key)s: %(message)s",
-                    bucket=conn.aws_s3_bucket,
-                    key=key,
-                    message=error.response.get("Error", {}).get("Message") or error,
-                )
-            ) from None
+            raise self._s3_refused(error, key) from None
         except BotoCoreError as error:
             raise VendorError(self.env._("AWS could not be reached: %s", error)) from None
         try:
@@ -196,8 +204,7 @@ class AwsConnector:
                 try:
                     s3.download_fileobj(conn.aws_s3_bucket, key, spool)
                 except ClientError as error:
-                    code = error.response.get("Error", {}).get("Code")
-                    if code in ("NoSuchKey", "404"):
+                    if self._s3_missing(error):
                         raise VendorError(
                             self.env._(
                                 "The export manifest lists s3://%(bucket)s/%(key)s, "
@@ -206,14 +213,7 @@ class AwsConnector:
                                 key=key,
                             )
                         ) from None
-                    raise VendorError(
-                        self.env._(
-                            "AWS refused to read s3://%(bucket)s/%(key)s: %(message)s",
-                            bucket=conn.aws_s3_bucket,
-                            key=key,
-                            message=error.response.get("Error", {}).get("Message") or error,
-                        )
-                    ) from None
+                    raise self._s3_refused(error, key) from None
                 except BotoCoreError as error:
                     raise VendorError(self.env._("AWS could not be reached: %s", error)) from None
                 spool.seek(0)

@@ -247,33 +247,28 @@ class PartnerCenterStandIn:
                 }
                 for cid, c in self.customers.items()
             ]
-            return self._send(
-                handler,
-                200,
-                {
-                    "totalCount": len(items),
-                    "items": items,
-                    "links": {},
-                    "attributes": {"objectType": "Collection"},
-                },
-            )
+            return self._send_collection(handler, items)
         if path.startswith("/v1/customers/") and path.endswith("/subscriptions"):
             cid = path.split("/")[3]
             items = [
                 dict(s, attributes={"objectType": "Subscription"})
                 for s in self.customers.get(cid, {}).get("subscriptions", [])
             ]
-            return self._send(
-                handler,
-                200,
-                {
-                    "totalCount": len(items),
-                    "items": items,
-                    "links": {},
-                    "attributes": {"objectType": "Collection"},
-                },
-            )
+            return self._send_collection(handler, items)
         return self._send(handler, 404, {"error": {"code": "NotFound", "message": path}})
+
+    def _send_collection(self, handler, items):
+        """A Partner Center collection answer."""
+        return self._send(
+            handler,
+            200,
+            {
+                "totalCount": len(items),
+                "items": items,
+                "links": {},
+                "attributes": {"objectType": "Collection"},
+            },
+        )
 
     def _openid_configuration(self):
         base = f"{self.url}/{self.TENANT}"
