@@ -1,1 +1,2 @@
-from . import models
+# Copyright 2026 BillByte
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).

@@ -18,7 +18,8 @@ class BillbyteCloudVendor(models.Model):
     name = fields.Char(required=True, translate=True)
     code = fields.Char(
         required=True,
-        help="Technical code used by connectors and imports, e.g. aws, microsoft, gcp.",
+        help="Technical code: a vendor connection of a kind (AWS Data Exports, Partner "
+        "Center, ...) gets the vendor of its connector's code (aws, microsoft, gcp).",
     )
     sequence = fields.Integer(default=10)
     active = fields.Boolean(default=True)
@@ -31,7 +32,9 @@ class BillbyteCloudVendor(models.Model):
     focus_provider_names = fields.Char(
         string="FOCUS Provider Names",
         help="Comma-separated ProviderName / ServiceProviderName values of FOCUS "
-        "files that belong to this vendor, e.g. 'AWS, Amazon Web Services'.",
+        "files that belong to this vendor, e.g. 'AWS, Amazon Web Services' (any case). A "
+        "usage row is filed under the vendor its provider names, whatever connection "
+        "brought it.",
     )
     company_id = fields.Many2one(
         "res.company",
@@ -94,6 +97,12 @@ class BillbyteCloudVendor(models.Model):
     _sql_constraints = [
         ("code_company_uniq", "unique(code, company_id)", "The vendor code must be unique."),
     ]
+
+    def _focus_provider_names(self):
+        """The FOCUS ProviderName values (lower case) that name this vendor."""
+        self.ensure_one()
+        names = {name.strip().lower() for name in (self.focus_provider_names or "").split(",")}
+        return sorted(name for name in names if name)
 
     def _compute_product_count(self):
         groups = self.env["product.template"]._read_group(

@@ -1,8 +1,23 @@
 # Copyright 2026 BillByte
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from decimal import Decimal
+
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools import float_compare, float_round
+
+# The one cost-plus rule: a vendor cost (already in the pricelist currency) times
+# (1 + markup %), plus the surcharge with the cost's sign (a credit gets it back).
+# The usage import rates every record with this SQL expression; cost_plus() is its
+# Python twin for catalog prices and quotations. Both are tested to agree.
+COST_PLUS_SQL = "(({cost}) * (1 + ({markup}) / 100.0) + sign({cost}) * ({surcharge}))"
+
+
+def cost_plus(cost, markup, surcharge):
+    """COST_PLUS_SQL in Python, in Decimal (no float on the way)."""
+    cost, markup, surcharge = (Decimal(str(value or 0)) for value in (cost, markup, surcharge))
+    sign = (cost > 0) - (cost < 0)
+    return cost * (1 + markup / Decimal(100)) + sign * surcharge
 
 
 class ProductPricelist(models.Model):
@@ -66,12 +81,17 @@ class ProductPricelist(models.Model):
                     )
                 )
 
+    def _billbyte_cost_plus_terms(self):
+        """(markup, surcharge) as Decimal. Stored as numeric(16, 4) and numeric with the
+        product price precision: the shortest text of the float the ORM reads is that
+        decimal exactly, so Decimal(str()) gives it back without a float error."""
+        self.ensure_one()
+        return Decimal(str(self.billbyte_markup or 0)), Decimal(str(self.billbyte_surcharge or 0))
+
     def _billbyte_cost_plus_amount(self, cost):
         """Customer amount for a vendor cost already in the pricelist currency."""
         self.ensure_one()
-        amount = cost * (1.0 + self.billbyte_markup / 100.0)
-        if cost:
-            amount += self.billbyte_surcharge if cost > 0 else -self.billbyte_surcharge
+        amount = float(cost_plus(cost, *self._billbyte_cost_plus_terms()))
         if self.billbyte_rounding:
             amount = float_round(amount, precision_rounding=self.billbyte_rounding)
         return self.currency_id.round(amount)
@@ -83,9 +103,7 @@ class ProductPricelist(models.Model):
         vendor prices (a metered service may cost 0.000028 per unit); only the
         strategy's own rounding applies."""
         self.ensure_one()
-        price = cost * (1.0 + self.billbyte_markup / 100.0)
-        if cost:
-            price += self.billbyte_surcharge if cost > 0 else -self.billbyte_surcharge
+        price = float(cost_plus(cost, *self._billbyte_cost_plus_terms()))
         if self.billbyte_rounding:
             price = float_round(price, precision_rounding=self.billbyte_rounding)
         return price

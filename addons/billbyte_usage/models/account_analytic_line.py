@@ -1,8 +1,10 @@
 # Copyright 2026 BillByte
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from collections import defaultdict
+from decimal import ROUND_HALF_UP, Decimal
 
 from odoo import api, fields, models
+from odoo.tools import SQL
 
 from ..fields import FactMany2one
 
@@ -25,6 +27,14 @@ class AccountAnalyticLine(models.Model):
         currency_field="billbyte_currency_id",
         readonly=True,
         help="The rated amount the customer pays for this usage.",
+    )
+    billbyte_price_exact = fields.Float(
+        string="Customer Amount (exact)",
+        digits=0,
+        readonly=True,
+        groups="billbyte_catalog.group_billbyte_user",
+        help="The customer amount before rounding: totals per account and service are "
+        "rounded once from these, so sub-cent usage never adds up rounding errors.",
     )
     billbyte_corrected_period = fields.Char(
         string="Corrects Period",
@@ -54,44 +64,85 @@ class AccountAnalyticLine(models.Model):
         return res
 
     @api.model
-    def _billbyte_usage_summary(self, domain):
-        """Totals of cloud usage lines matching domain: per currency, service and day."""
+    def _billbyte_usage_summary(self, domain, as_text=False):
+        """Totals of cloud usage lines matching domain: per currency, service and day.
+
+        Exact decimals are summed first and rounded once per cloud account and service
+        (then added up), so thousands of sub-cent records never drift from the rounded
+        sum of the records; days are rounded once per day. Amounts are Decimal
+        rounded to the currency, as floats (for views and reports) or, with
+        `as_text`, as decimal strings (for the API and the portal's JSON).
+        """
         lines = self.sudo()
-        totals = defaultdict(lambda: {"total": 0.0, "cost": 0.0, "by_service": [], "by_day": []})
-        for currency, amount, cost in lines._read_group(
-            domain, ["billbyte_currency_id"], ["billbyte_price:sum", "amount:sum"]
-        ):
-            totals[currency]["total"] = amount
-            totals[currency]["cost"] = -cost
-        for currency, product, service, amount, quantity in lines._read_group(
-            domain,
-            ["billbyte_currency_id", "product_id", "billbyte_service_name"],
-            ["billbyte_price:sum", "unit_amount:sum"],
-            order="billbyte_price:sum desc",
-        ):
-            totals[currency]["by_service"].append(
-                {
-                    "product_id": product.id,
-                    "service": service,
-                    "amount": amount,
-                    "quantity": quantity,
-                }
+        query = lines._search(domain)
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT billbyte_currency_id, billbyte_cloud_account_id, product_id,
+                       billbyte_service_name, date,
+                       sum(COALESCE(billbyte_price_exact, billbyte_price))::text,
+                       sum(unit_amount)::text, sum(amount)::text
+                  FROM account_analytic_line
+                 WHERE id IN %s
+                 GROUP BY billbyte_currency_id, billbyte_cloud_account_id, product_id,
+                          billbyte_service_name, date
+                """,
+                query.subselect(),
             )
-        for currency, day, amount in lines._read_group(
-            domain, ["billbyte_currency_id", "date:day"], ["billbyte_price:sum"], order="date:day"
-        ):
-            totals[currency]["by_day"].append({"date": day, "amount": amount})
+        )
+        currencies = self.env["res.currency"].browse({row[0] for row in rows if row[0]})
+        steps = {c.id: Decimal(str(c.rounding)) for c in currencies}
+
+        def rounded(amount, currency_id):
+            return amount.quantize(steps.get(currency_id, Decimal("0.01")), ROUND_HALF_UP)
+
+        exact = defaultdict(Decimal)  # (currency, account, product, service)
+        quantity = defaultdict(Decimal)
+        per_day = defaultdict(Decimal)  # (currency, day)
+        cost = defaultdict(Decimal)
+        for currency_id, account_id, product_id, service, day, price, qty, amount in rows:
+            exact[currency_id, account_id, product_id, service] += Decimal(price or 0)
+            quantity[currency_id, product_id, service] += Decimal(qty or 0)
+            per_day[currency_id, day] += Decimal(price or 0)
+            cost[currency_id] -= Decimal(amount or 0)
+        totals = defaultdict(lambda: {"total": Decimal(0), "services": defaultdict(Decimal)})
+        for (currency_id, _account_id, product_id, service), amount in exact.items():
+            amount = rounded(amount, currency_id)
+            totals[currency_id]["total"] += amount
+            totals[currency_id]["services"][product_id, service] += amount
+        convert = str if as_text else float
         internal = self.env.user._is_internal()
-        return [
-            # The provider's cost is not the customer's business.
-            dict(values, currency=currency.name, currency_id=currency.id)
-            if internal
-            else {
-                key: value
-                for key, value in dict(
-                    values, currency=currency.name, currency_id=currency.id
-                ).items()
-                if key != "cost"
+        result = []
+        for currency in currencies.sorted("name"):
+            values = totals[currency.id]
+            by_service = sorted(
+                values["services"].items(), key=lambda item: (-item[1], item[0][1] or "")
+            )
+            summary = {
+                "currency": currency.name,
+                "currency_id": currency.id,
+                "total": convert(values["total"]),
+                "by_service": [
+                    {
+                        "product_id": product_id,
+                        "service": service,
+                        "amount": convert(amount),
+                        "quantity": format(
+                            quantity[currency.id, product_id, service].normalize(), "f"
+                        )
+                        if as_text
+                        else float(quantity[currency.id, product_id, service]),
+                    }
+                    for (product_id, service), amount in by_service
+                ],
+                "by_day": [
+                    {"date": day, "amount": convert(rounded(amount, currency.id))}
+                    for (currency_id, day), amount in sorted(per_day.items(), key=lambda i: i[0][1])
+                    if currency_id == currency.id
+                ],
             }
-            for currency, values in totals.items()
-        ]
+            if internal:
+                # The provider's cost is not the customer's business.
+                summary["cost"] = convert(cost[currency.id])
+            result.append(summary)
+        return result

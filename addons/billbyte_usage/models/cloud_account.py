@@ -1,7 +1,8 @@
 # Copyright 2026 BillByte
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+
+from ..focus.schema import normalize_account_id
 
 
 class BillbyteCloudAccount(models.Model):
@@ -10,7 +11,8 @@ class BillbyteCloudAccount(models.Model):
 
     _name = "billbyte.cloud.account"
     _description = "Cloud Account"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = ["mail.thread", "mail.activity.mixin", "billbyte.usage.referenced.mixin"]
+    _billbyte_usage_field = "cloud_account_id"
     _order = "partner_id, name"
     _check_company_auto = True
 
@@ -28,6 +30,14 @@ class BillbyteCloudAccount(models.Model):
         help="The vendor's id of this account: AWS linked account id, Azure "
         "subscription id, Microsoft 365 subscription id, GCP project or billing "
         "sub-account (FOCUS SubAccountId).",
+    )
+    vendor_account_key = fields.Char(
+        compute="_compute_vendor_account_key",
+        store=True,
+        index=True,
+        help="The vendor account id in the form usage rows are matched by: GUIDs in lower "
+        "case, an Azure resource path or a Partner Center tenant/subscription pair as its "
+        "subscription id.",
     )
     vendor_customer_id = fields.Char(
         string="Vendor Customer ID",
@@ -105,7 +115,43 @@ class BillbyteCloudAccount(models.Model):
             "unique(company_id, vendor_id, vendor_account_id)",
             "This vendor account id is already a cloud account of this company.",
         ),
+        (
+            "vendor_account_key_uniq",
+            "unique(company_id, vendor_id, vendor_account_key)",
+            "This vendor account id is already a cloud account of this company (written "
+            "in another form).",
+        ),
     ]
+
+    @api.depends("vendor_account_id")
+    def _compute_vendor_account_key(self):
+        for account in self:
+            account.vendor_account_key = normalize_account_id(account.vendor_account_id)
+
+    @api.model
+    def _search_vendor_accounts(self, company, vendor_id, vendor_account_ids):
+        """The cloud accounts of a company and vendor that usage rows with these
+        SubAccountIds (in any of their written forms) belong to."""
+        keys = sorted({normalize_account_id(value) for value in vendor_account_ids if value})
+        return self.with_context(active_test=False).search(
+            [
+                ("company_id", "=", company.id),
+                ("vendor_id", "=", vendor_id),
+                ("vendor_account_key", "in", keys),
+            ]
+        )
+
+    def _usage_lines_changed(self, keys):
+        """Hook: the unbilled usage lines of these keys changed.
+
+        Called by the usage pipeline in the transaction that changed them, after
+        every import, restatement, removal of estimates, assignment of unmatched usage
+        and re-rating, with `keys` a set of (cloud account id, day, product id) tuples
+        (ids, not records: an import can change hundreds of thousands of lines). Runs
+        as superuser. Budgets and billing override it to react to new usage; an
+        override calls super() and must stay set-based (no query per key).
+        """
+        return keys
 
     @api.depends("partner_id")
     def _compute_pricelist_id(self):
@@ -138,22 +184,24 @@ class BillbyteCloudAccount(models.Model):
         return accounts
 
     def _claim_unmatched_usage(self):
-        """Usage imported before its account existed is waiting as unmatched: take it."""
+        """Usage imported before its account existed is waiting as unmatched: take it
+        (its SubAccountId written in any form of the account's id)."""
+        Record = self.env["billbyte.usage.record"].sudo()
         for account in self:
-            unmatched = (
-                self.env["billbyte.usage.record"]
-                .sudo()
-                .search(
-                    [
-                        ("state", "=", "unmatched"),
-                        ("company_id", "=", account.company_id.id),
-                        ("vendor_id", "=", account.vendor_id.id),
-                        ("sub_account_id", "=", account.vendor_account_id),
-                    ]
-                )
-            )
-            if unmatched:
-                unmatched.action_assign_cloud_account(account)
+            domain = [
+                ("state", "=", "unmatched"),
+                ("company_id", "=", account.company_id.id),
+                ("vendor_id", "=", account.vendor_id.id),
+            ]
+            written = [
+                sub
+                for (sub,) in Record._read_group(domain, ["sub_account_id"])
+                if normalize_account_id(sub) == account.vendor_account_key
+            ]
+            if not written:
+                continue
+            unmatched = Record.search(domain + [("sub_account_id", "in", written)])
+            unmatched.action_assign_cloud_account(account)
 
     def _unbilled_domain(self):
         return [("billbyte_cloud_account_id", "in", self.ids), ("billbyte_billed", "=", False)]
@@ -170,19 +218,24 @@ class BillbyteCloudAccount(models.Model):
         for account in self:
             account.unbilled_amount = amounts.get(account.id, 0.0)
 
-    def _get_unbilled_usage(self):
+    def _get_unbilled_usage(self, as_text=False):
         """Unbilled usage of these cloud accounts: total, per service and per day.
 
         For the portal, the API and the back office alike. Amounts are the rated
-        customer amounts, per customer currency.
+        customer amounts, per customer currency, rounded once per account and service
+        (see account.analytic.line._billbyte_usage_summary).
         """
-        return self.env["account.analytic.line"]._billbyte_usage_summary(self._unbilled_domain())
+        return self.env["account.analytic.line"]._billbyte_usage_summary(
+            self._unbilled_domain(), as_text=as_text
+        )
 
     def get_unbilled_usage(self):
         """Public (RPC) form of :meth:`_get_unbilled_usage`, for the OSS/BSS API:
-        runs with the caller's rights on the accounts, dates as ISO strings."""
+        runs with the caller's rights on the accounts; amounts and quantities are
+        decimal strings (never binary floats) beside their currency code, dates ISO
+        strings."""
         self.check_access("read")
-        summaries = self._get_unbilled_usage()
+        summaries = self._get_unbilled_usage(as_text=True)
         for summary in summaries:
             for day in summary["by_day"]:
                 day["date"] = fields.Date.to_string(day["date"])
@@ -227,22 +280,13 @@ class BillbyteCloudAccount(models.Model):
         for account, analytic in zip(todo, analytic_accounts, strict=True):
             account.analytic_account_id = analytic
 
-    @api.ondelete(at_uninstall=False)
-    def _unlink_except_with_usage(self):
-        """Usage records keep a plain reference (no foreign key): refuse to orphan them."""
-        if (
-            self.env["billbyte.usage.record"]
-            .sudo()
-            .search_count([("cloud_account_id", "in", self.ids)], limit=1)
-        ):
-            raise UserError(
-                self.env._(
-                    "A cloud account with imported usage cannot be deleted. Archive it instead."
-                )
-            )
-
     def action_suspend(self):
         self.write({"state": "suspended"})
 
     def action_resume(self):
         self.write({"state": "active"})
+
+    def _billbyte_usage_refusal(self):
+        return self.env._(
+            "A cloud account with imported usage cannot be deleted. Archive it instead."
+        )

@@ -26,7 +26,8 @@ class BillbyteConnection(models.Model):
 
     _name = "billbyte.connection"
     _description = "Vendor Connection"
-    _inherit = ["mail.thread"]
+    _inherit = ["mail.thread", "billbyte.usage.referenced.mixin"]
+    _billbyte_usage_field = "connection_id"
     _order = "vendor_id, name"
     _check_company_auto = True
 
@@ -505,16 +506,8 @@ class BillbyteConnection(models.Model):
             )._pull_job()
         return due
 
-    @api.ondelete(at_uninstall=False)
-    def _unlink_except_with_usage(self):
-        """Usage records keep a plain reference (no foreign key): refuse to orphan them."""
-        if (
-            self.env["billbyte.usage.record"]
-            .sudo()
-            .search_count([("connection_id", "in", self.ids)], limit=1)
-        ):
-            raise UserError(
-                self.env._(
-                    "A vendor connection with imported usage cannot be deleted: imported cloud usage refers to it."
-                )
-            )
+    def _billbyte_usage_refusal(self):
+        return self.env._(
+            "A vendor connection with imported usage cannot be deleted: imported cloud usage "
+            "refers to it."
+        )

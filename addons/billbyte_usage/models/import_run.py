@@ -20,7 +20,8 @@ class BillbyteImportRun(models.Model):
 
     _name = "billbyte.import.run"
     _description = "Usage Import Run"
-    _inherit = ["mail.thread"]
+    _inherit = ["mail.thread", "billbyte.usage.referenced.mixin"]
+    _billbyte_usage_field = "run_id"
     _order = "id desc"
     _check_company_auto = True
 
@@ -297,16 +298,7 @@ class BillbyteImportRun(models.Model):
         action["domain"] = [("run_id", "=", self.id), ("state", "=", "unmatched")]
         return action
 
-    @api.ondelete(at_uninstall=False)
-    def _unlink_except_with_usage(self):
-        """Usage records keep a plain reference (no foreign key): refuse to orphan them."""
-        if (
-            self.env["billbyte.usage.record"]
-            .sudo()
-            .search_count([("run_id", "in", self.ids)], limit=1)
-        ):
-            raise UserError(
-                self.env._(
-                    "An import run with usage records cannot be deleted: imported cloud usage refers to it."
-                )
-            )
+    def _billbyte_usage_refusal(self):
+        return self.env._(
+            "An import run with usage records cannot be deleted: imported cloud usage refers to it."
+        )

@@ -1,10 +1,28 @@
 # Copyright 2026 BillByte
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-from odoo import models
+from odoo import fields, models
 
 
 class ResPartner(models.Model):
     _inherit = "res.partner"
+
+    billbyte_cloud_account_ids = fields.One2many(
+        "billbyte.cloud.account",
+        "partner_id",
+        string="Cloud Accounts",
+    )
+    billbyte_cloud_account_count = fields.Integer(
+        compute="_compute_billbyte_cloud_account_count",
+        string="Cloud Account Count",
+    )
+
+    def _compute_billbyte_cloud_account_count(self):
+        groups = self.env["billbyte.cloud.account"]._read_group(
+            [("partner_id", "in", self.ids)], ["partner_id"], ["__count"]
+        )
+        counts = {partner.id: count for partner, count in groups}
+        for partner in self:
+            partner.billbyte_cloud_account_count = counts.get(partner.id, 0)
 
     def _billbyte_get_unbilled_usage(self):
         """Unbilled usage of this customer's cloud accounts (its contacts' included)."""

@@ -25,7 +25,12 @@ class BillbyteUsageRecord(models.Model):
     # Indexed by a BRIN index (see _auto_init): records are appended run after run.
     run_id = FactMany2one("billbyte.import.run", readonly=True)
     connection_id = FactMany2one("billbyte.connection", required=True, readonly=True)
-    vendor_id = FactMany2one("billbyte.cloud.vendor", required=True, readonly=True)
+    vendor_id = FactMany2one(
+        "billbyte.cloud.vendor",
+        readonly=True,
+        help="The vendor the row's ProviderName names (else the connection's vendor); "
+        "empty for a provider that is none of our vendors, until the row is assigned.",
+    )
     company_id = FactMany2one("res.company", required=True, readonly=True)
     company_currency_id = fields.Many2one(related="company_id.currency_id")
     cloud_account_id = FactMany2one("billbyte.cloud.account", readonly=True, check_company=True)
@@ -35,6 +40,9 @@ class BillbyteUsageRecord(models.Model):
     product_id = FactMany2one("product.product", readonly=True, string="Catalog Product")
     state = fields.Selection(
         [("unmatched", "Unmatched"), ("rated", "Rated")], required=True, readonly=True
+    )
+    unmatched_reason = fields.Char(
+        readonly=True, help="Why an unmatched record found no cloud account."
     )
     line_number = fields.Integer(readonly=True)
     dedup_key = UuidKey(required=True, readonly=True)
@@ -152,7 +160,8 @@ class BillbyteUsageRecord(models.Model):
         unmatched = self.filtered(lambda r: r.state == "unmatched")
         wrong = unmatched.filtered(
             lambda r: (
-                r.vendor_id != cloud_account.vendor_id or r.company_id != cloud_account.company_id
+                (r.vendor_id and r.vendor_id != cloud_account.vendor_id)
+                or r.company_id != cloud_account.company_id
             )
         )
         if wrong:

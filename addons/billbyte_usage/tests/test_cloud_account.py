@@ -49,3 +49,18 @@ class TestCloudAccount(TransactionCase):
         self.env["billbyte.cloud.account"].create(vals)
         with mute_logger("odoo.sql_db"), self.assertRaises(IntegrityError):
             self.env["billbyte.cloud.account"].create(dict(vals, name="B"))
+
+    def test_partner_counts_cloud_accounts(self):
+        customer = self.env["res.partner"].create({"name": "Northwind"})
+        self.env["billbyte.cloud.account"].create(
+            [
+                {
+                    "name": f"Northwind {n}",
+                    "vendor_id": self.env.ref("billbyte_catalog.vendor_gcp").id,
+                    "vendor_account_id": f"northwind-{n}",
+                    "partner_id": customer.id,
+                }
+                for n in range(3)
+            ]
+        )
+        self.assertEqual(customer.billbyte_cloud_account_count, 3)
