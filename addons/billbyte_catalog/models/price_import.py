@@ -3,26 +3,19 @@
 import logging
 from decimal import Decimal, InvalidOperation
 
-import requests
 from psycopg2.extras import execute_values
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import float_compare, float_round
 
+from ..vendor_api.aws import AwsSession, BotoCoreError, ClientError
+from ..vendor_api.errors import VendorError
+from ..vendor_api.http import VendorHttp, vendor_session
 from . import price_list_formats
 from .price_history import PRICE_SOURCES
 
 _logger = logging.getLogger(__name__)
-
-try:
-    import boto3
-    from botocore.config import Config as BotoConfig
-    from botocore.exceptions import BotoCoreError, ClientError
-except ImportError:  # pragma: no cover - boto3 is an external dependency of the module
-    boto3 = None
-    BotoConfig = None
-    BotoCoreError = ClientError = Exception
 
 
 def _decimal(text):
@@ -179,12 +172,13 @@ class BillbytePriceImport(models.Model):
         if odata_filter:
             params["$filter"] = odata_filter
         offers, skipped, line = [], 0, 0
+        http = VendorHttp(self.env, vendor_session(), "Azure Retail Prices API", tries=3)
         while url:
             try:
-                response = requests.get(url, params=params, timeout=60)
-                response.raise_for_status()
-                page = response.json()
-            except (requests.RequestException, ValueError) as error:
+                page = http.request(
+                    "GET", url, self.env._("the retail prices"), params=params
+                ).json()
+            except (VendorError, ValueError) as error:
                 raise UserError(
                     self.env._(
                         "The Azure Retail Prices API refused or failed the request: %(error)s",
@@ -204,19 +198,20 @@ class BillbytePriceImport(models.Model):
 
     @api.model
     def _billbyte_aws_pricing_client(self, vendor):
-        if boto3 is None:
-            raise UserError(self.env._("The Python library boto3 is not installed."))
         credentials = vendor.sudo()
-        session = boto3.session.Session(
-            aws_access_key_id=credentials.aws_access_key_id or None,
-            aws_secret_access_key=credentials.aws_secret_access_key or None,
-            region_name=vendor.aws_pricing_api_region or "us-east-1",
-        )
-        return session.client(
-            "pricing",
-            endpoint_url=vendor.aws_pricing_endpoint_url or None,
-            config=BotoConfig(connect_timeout=10, read_timeout=60, retries={"max_attempts": 3}),
-        )
+        try:
+            aws = AwsSession(
+                self.env,
+                credentials.aws_access_key_id,
+                credentials.aws_secret_access_key,
+                region=vendor.aws_pricing_api_region,
+                endpoint_url=vendor.aws_pricing_endpoint_url,
+                max_tries=3,
+                read_timeout=60,
+            )
+        except VendorError as error:
+            raise UserError(str(error)) from None
+        return aws.client("pricing")
 
     @api.model
     def _billbyte_fetch_aws_offers(self, vendor, service_code):

@@ -14,6 +14,8 @@ class TestAzureRetailPricesApi(CatalogCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
+        # Retries of the 503 the tests ask for come quickly.
+        cls.env["ir.config_parameter"].sudo().set_param("billbyte.retry_base_delay", "0.01")
         cls.server = AzurePricesServer().start()
         cls.addClassCleanup(cls.server.stop)
         cls.microsoft.write(

@@ -11,12 +11,18 @@ import logging
 import tempfile
 from datetime import timedelta
 
-import boto3
-from botocore.config import Config
-from botocore.exceptions import BotoCoreError, ClientError
+from odoo import fields
+from odoo.tools.translate import LazyTranslate
 
-from .focus import ESTIMATE_COLUMN, FOCUS_HEADER, FocusSource, VendorError, cur2_to_focus, is_cur2
+from odoo.addons.billbyte_catalog.vendor_api.aws import AwsSession, BotoCoreError, ClientError
+from odoo.addons.billbyte_catalog.vendor_api.errors import VendorError
 
+from ..focus.schema import FOCUS_HEADER
+from ..focus.source import ESTIMATE_COLUMN, FocusSource
+from . import formats
+from .base import Connector, Fetched, register_connector
+
+_lt = LazyTranslate(__name__)
 _logger = logging.getLogger(__name__)
 
 
@@ -26,69 +32,31 @@ def _json_text(value):
     return value
 
 
-class AwsConnector:
+class AwsConnector(Connector):
+    """What both AWS connection kinds share: the session (an access key, optionally a
+    role in the payer account), the test and the linked accounts."""
+
+    vendor_code = "aws"
+
     def __init__(self, connection):
-        self.connection = connection.sudo()
-        self.env = connection.env
-        self._boto_session = None
-
-    # -- sessions ---------------------------------------------------------
-    def _config(self):
-        return Config(
-            retries={"max_attempts": max(self.connection.max_tries, 1), "mode": "standard"},
-            connect_timeout=10,
-            read_timeout=120,
-        )
-
-    def _session(self):
-        if self._boto_session:
-            return self._boto_session
+        super().__init__(connection)
         conn = self.connection
-        session = boto3.session.Session(
-            aws_access_key_id=conn.aws_access_key_id or None,
-            aws_secret_access_key=conn.aws_secret_access_key or None,
-            region_name=conn.aws_region or "us-east-1",
+        self.aws = AwsSession(
+            self.env,
+            conn.aws_access_key_id,
+            conn.aws_secret_access_key,
+            region=conn.aws_region,
+            role_arn=conn.aws_role_arn,
+            external_id=conn.aws_external_id,
+            endpoint_url=conn.aws_endpoint_url,
+            max_tries=conn.max_tries,
         )
-        if conn.aws_role_arn:
-            sts = session.client(
-                "sts", endpoint_url=conn.aws_endpoint_url or None, config=self._config()
-            )
-            params = {"RoleArn": conn.aws_role_arn, "RoleSessionName": "billbyte-odoo"}
-            if conn.aws_external_id:
-                params["ExternalId"] = conn.aws_external_id
-            credentials = self._call("assume the role", sts.assume_role, **params)["Credentials"]
-            session = boto3.session.Session(
-                aws_access_key_id=credentials["AccessKeyId"],
-                aws_secret_access_key=credentials["SecretAccessKey"],
-                aws_session_token=credentials["SessionToken"],
-                region_name=conn.aws_region or "us-east-1",
-            )
-        self._boto_session = session
-        return session
 
     def client(self, service):
-        return self._session().client(
-            service, endpoint_url=self.connection.aws_endpoint_url or None, config=self._config()
-        )
+        return self.aws.client(service)
 
     def _call(self, what, method, **params):
-        """Call boto3; turn its errors into the vendor's words."""
-        try:
-            return method(**params)
-        except ClientError as error:
-            info = error.response.get("Error", {})
-            raise VendorError(
-                self.env._(
-                    "AWS refused to %(what)s: %(code)s: %(message)s",
-                    what=what,
-                    code=info.get("Code", "?"),
-                    message=info.get("Message") or error,
-                )
-            ) from None
-        except BotoCoreError as error:
-            raise VendorError(
-                self.env._("AWS could not %(what)s: %(error)s", what=what, error=error)
-            ) from None
+        return self.aws.call(what, method, **params)
 
     # -- test and accounts -------------------------------------------------
     def test(self):
@@ -106,7 +74,8 @@ class AwsConnector:
             message += " " + self.env._("Bucket %s is readable.", bucket)
         return message
 
-    def linked_accounts(self):
+    def vendor_accounts(self):
+        """The accounts of the payer's AWS Organization."""
         org = self.client("organizations")
         accounts, token = [], None
         while True:
@@ -241,12 +210,16 @@ class AwsConnector:
             stream = gzip.GzipFile(fileobj=spool, mode="rb") if magic[:2] == b"\x1f\x8b" else spool
             text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
             rows = csv.DictReader(text)
-        cur2 = None
+        vendor_format = False
         try:
             for row in rows:
-                if cur2 is None:
-                    cur2 = is_cur2(row)
-                yield cur2_to_focus(row) if cur2 else row
+                if vendor_format is False:
+                    # FOCUS as it is; CUR 2.0 or a legacy CUR mapped to FOCUS.
+                    vendor_format = formats.detect(list(row))
+                if vendor_format:
+                    yield from vendor_format.to_focus(row)
+                else:
+                    yield row
         except (OSError, EOFError, UnicodeDecodeError, csv.Error) as error:
             raise VendorError(
                 self.env._(
@@ -327,3 +300,87 @@ def month_periods(today):
     first = today.replace(day=1)
     previous = (first - timedelta(days=1)).replace(day=1)
     return [previous.strftime("%Y-%m"), first.strftime("%Y-%m")]
+
+
+@register_connector
+class AwsS3Connector(AwsConnector):
+    """AWS Data Exports (FOCUS, CUR 2.0 or the legacy CUR) in S3, and Cost Explorer
+    estimates between two exports when the connection asks for them."""
+
+    kind = "aws_s3"
+    label = _lt("AWS Data Exports in S3")
+    sequence = 10
+
+    def scopes(self):
+        today = fields.Date.context_today(self.connection)
+        scopes = [f"s3:{period}" for period in month_periods(today)]
+        return scopes + (["ce"] if self.connection.aws_ce_estimate else [])
+
+    def scope_label(self, scope):
+        kind, _sep, argument = scope.partition(":")
+        if kind == "ce":
+            return self.env._("AWS Cost Explorer estimate")
+        return self.env._("AWS Data Export %s", argument)
+
+    def fetch(self, scope):
+        kind, _sep, argument = scope.partition(":")
+        if kind == "ce":
+            return AwsCostExplorerConnector(self.connection).fetch(scope)
+        if kind != "s3":
+            return super().fetch(scope)
+        manifest = self.read_manifest(argument)
+        if not manifest:
+            return Fetched(None)
+        key, etag, keys = manifest
+        label = f"s3://{self.connection.aws_s3_bucket}/{key} {etag}".strip()
+        return Fetched(lambda: self.fetch_export(keys), label, label)
+
+    def after_import(self, run):
+        # The export replaces the Cost Explorer estimates of the days it covers.
+        if (run.pull_scope or "").startswith("s3:") and run.period_start:
+            self.env["billbyte.usage.pipeline"]._remove_estimates(
+                self.connection, run.period_start, run.period_end
+            )
+
+
+@register_connector
+class AwsCostExplorerConnector(AwsConnector):
+    """Cost Explorer's daily cost per linked account and service: estimates only."""
+
+    kind = "aws_ce"
+    label = _lt("AWS Cost Explorer (estimates)")
+    sequence = 11
+
+    def scopes(self):
+        return ["ce"]
+
+    def scope_label(self, scope):
+        return self.env._("AWS Cost Explorer estimate")
+
+    def fetch(self, scope):
+        if scope != "ce":
+            return super().fetch(scope)
+        start, end = self.estimate_days()
+        if start >= end:
+            return Fetched(None)
+        label = self.env._(
+            "AWS Cost Explorer estimate %(start)s to %(end)s",
+            start=start,
+            end=end - timedelta(days=1),
+        )
+        return Fetched(lambda: self.fetch_cost_explorer(start, end), label)
+
+    def estimate_days(self):
+        """The open month's days no export of the connection covers yet: [start, end)."""
+        today = fields.Date.context_today(self.connection)
+        start = today.replace(day=1)
+        self.env.flush_all()
+        self.env.cr.execute(
+            "SELECT max(charge_date) FROM billbyte_usage_record WHERE connection_id = %s "
+            "AND charge_date >= %s AND NOT (COALESCE(extra_data, '{}'::jsonb) ? %s)",
+            [self.connection.id, start, ESTIMATE_COLUMN],
+        )
+        exported_until = self.env.cr.fetchone()[0]
+        if exported_until:
+            start = max(start, exported_until + timedelta(days=1))
+        return start, today + timedelta(days=1)

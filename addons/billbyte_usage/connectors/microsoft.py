@@ -15,8 +15,19 @@ from decimal import Decimal
 import msal
 import requests
 
-from .focus import FocusSource, VendorError
-from .http import VendorHttp, retry_after_seconds
+from odoo.tools.translate import LazyTranslate
+
+from odoo.addons.billbyte_catalog.vendor_api.errors import VendorError
+from odoo.addons.billbyte_catalog.vendor_api.http import (
+    VendorHttp,
+    retry_after_seconds,
+    vendor_session,
+)
+
+from ..focus.source import FocusSource
+from .base import Connector, Fetched, register_connector
+
+_lt = LazyTranslate(__name__)
 
 _logger = logging.getLogger(__name__)
 
@@ -126,24 +137,20 @@ def partner_center_to_focus(item):
     }
 
 
-class MicrosoftConnector:
+@register_connector
+class MicrosoftConnector(Connector):
+    kind = "microsoft"
+    label = _lt("Microsoft Partner Center")
+    vendor_code = "microsoft"
+    sequence = 20
     VENDOR = "Microsoft"
 
     def __init__(self, connection):
-        self.connection = connection.sudo()
-        self.env = connection.env
+        super().__init__(connection)
         conn = self.connection
-        self.session = requests.Session()
-        if conn.tls_ca_bundle:
-            # A private CA (proxy, test): the environment's CA bundle would win over
-            # session.verify, so the session ignores the environment.
-            self.session.trust_env = False
-            self.session.verify = conn.tls_ca_bundle
-        base_delay = float(
-            self.env["ir.config_parameter"].sudo().get_param("billbyte.retry_base_delay", "2")
-        )
-        self.base_delay = base_delay
-        self.http = VendorHttp(self.env, self.session, self.VENDOR, conn.max_tries, base_delay)
+        self.session = vendor_session(conn.tls_ca_bundle)
+        self.http = VendorHttp(self.env, self.session, self.VENDOR, conn.max_tries)
+        self.base_delay = self.http.base_delay
         self.graph_url = (conn.ms_graph_url or "https://graph.microsoft.com").rstrip("/")
         self.partner_center_url = (
             conn.ms_partner_center_url or "https://api.partnercenter.microsoft.com"
@@ -203,7 +210,8 @@ class MicrosoftConnector:
                 headers[header.get("key")] = header.get("value")
         return items
 
-    def customer_subscriptions(self):
+    def vendor_accounts(self):
+        """The partner's customers and their subscriptions."""
         token = self.token(self.partner_center_url)
         accounts = []
         customers = self._get_all(
@@ -230,6 +238,26 @@ class MicrosoftConnector:
                     }
                 )
         return accounts
+
+    # -- pulls -----------------------------------------------------------------
+    def scopes(self):
+        return [f"unbilled:{self.connection.ms_billing_period or 'current'}"]
+
+    def scope_label(self, scope):
+        kind, _sep, argument = scope.partition(":")
+        labels = {
+            "unbilled": self.env._("Partner Center unbilled usage (%s period)", argument),
+            "billed": self.env._("Partner Center billed usage, invoice %s", argument),
+            "reconciliation": self.env._(
+                "Partner Center billed reconciliation, invoice %s", argument
+            ),
+        }
+        return labels.get(kind, scope)
+
+    def fetch(self, scope):
+        if scope.partition(":")[0] not in EXPORT_PATHS:
+            return super().fetch(scope)
+        return Fetched(lambda: self.fetch_export(scope))
 
     # -- billing reconciliation export -----------------------------------------
     def export_request(self, scope):

@@ -1,24 +1,32 @@
 # Copyright 2026 BillByte
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 import logging
-import os
-from datetime import datetime, timedelta, timezone
+from contextlib import contextmanager
 
+import psycopg2
 from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.modules import module as odoo_module
 
-from ..connectors.aws import AwsConnector, month_periods
-from ..connectors.focus import VendorError
-from ..connectors.microsoft import MicrosoftConnector
+from odoo.addons.billbyte_catalog.vendor_api.errors import VendorError
+
+from ..connectors import CONNECTORS, connector_class
 
 _logger = logging.getLogger(__name__)
 
-# Key space of the PostgreSQL advisory locks that keep two pulls of one connection apart.
+# Key space of the PostgreSQL advisory locks that keep two imports (pulls, uploads)
+# of one connection apart.
 PULL_LOCK_SPACE = 72431
+# How long an import waits for another import of its connection before it gives up.
+IMPORT_LOCK_WAIT = "30min"
 SECRET_FIELDS = ("aws_secret_access_key", "ms_client_secret", "ms_certificate_key")
-PULL_KINDS = ("aws_s3", "aws_ce", "microsoft", "gcp_file")
+
+
+def pull_kinds():
+    """The connection kinds whose connector pulls from the vendor on a schedule."""
+    return [kind for kind, connector in CONNECTORS.items() if connector.pulls]
 
 
 class BillbyteConnection(models.Model):
@@ -34,13 +42,7 @@ class BillbyteConnection(models.Model):
     name = fields.Char(required=True, tracking=True)
     vendor_id = fields.Many2one("billbyte.cloud.vendor", required=True, tracking=True)
     kind = fields.Selection(
-        [
-            ("file", "FOCUS file upload"),
-            ("aws_s3", "AWS Data Exports in S3"),
-            ("aws_ce", "AWS Cost Explorer (estimates)"),
-            ("microsoft", "Microsoft Partner Center"),
-            ("gcp_file", "Google Cloud FOCUS export file"),
-        ],
+        selection="_selection_kind",
         required=True,
         default="file",
         tracking=True,
@@ -220,16 +222,25 @@ class BillbyteConnection(models.Model):
         for connection in self.filtered("new_ms_certificate_key"):
             connection.ms_certificate_key = connection.new_ms_certificate_key
 
+    @api.model
+    def _selection_kind(self):
+        """One kind per registered connector (connectors/)."""
+        return [
+            (kind, str(connector.label))
+            for kind, connector in sorted(CONNECTORS.items(), key=lambda i: i[1].sequence)
+        ]
+
+    def _connector(self):
+        """The connector of this connection's kind (connectors/base.py interface)."""
+        self.ensure_one()
+        return connector_class(self.kind)(self)
+
     @api.onchange("kind")
     def _onchange_kind(self):
-        vendor_by_kind = {
-            "aws_s3": "billbyte_catalog.vendor_aws",
-            "aws_ce": "billbyte_catalog.vendor_aws",
-            "microsoft": "billbyte_catalog.vendor_microsoft",
-            "gcp_file": "billbyte_catalog.vendor_gcp",
-        }
-        if self.kind in vendor_by_kind:
-            self.vendor_id = self.env.ref(vendor_by_kind[self.kind], raise_if_not_found=False)
+        code = connector_class(self.kind).vendor_code if connector_class(self.kind) else None
+        if code:
+            vendor = self.env["billbyte.cloud.vendor"].search([("code", "=", code)], limit=1)
+            self.vendor_id = vendor or self.vendor_id
 
     # ------------------------------------------------------------------
     # Actions
@@ -255,7 +266,7 @@ class BillbyteConnection(models.Model):
         """Ask the vendor who we are; say what it answered in plain words."""
         self.ensure_one()
         try:
-            message = self._connector_test()
+            message = self._connector().test()
         except VendorError as error:
             self._record_error(str(error))
             return self._notify(self.env._("Connection failed"), str(error), "danger")
@@ -276,7 +287,7 @@ class BillbyteConnection(models.Model):
 
     def action_pull_now(self):
         for connection in self:
-            if connection.kind not in PULL_KINDS:
+            if not connection._connector().pulls:
                 raise UserError(
                     self.env._(
                         "Connection %s has no vendor to pull from: upload files.", connection.name
@@ -300,158 +311,100 @@ class BillbyteConnection(models.Model):
             "target": "new",
         }
 
-    # ------------------------------------------------------------------
-    # Connectors
-    # ------------------------------------------------------------------
-    def _connector_test(self):
-        self.ensure_one()
-        if self.kind in ("aws_s3", "aws_ce"):
-            return AwsConnector(self).test()
-        if self.kind == "microsoft":
-            return MicrosoftConnector(self).test()
-        if self.kind == "gcp_file":
-            path = self.sudo().gcp_file_path
-            if not path or not os.access(path, os.R_OK):
-                raise VendorError(
-                    self.env._("The file %s cannot be read on the server.", path or "-")
-                )
-            return self.env._("The file %s is readable.", path)
-        raise VendorError(self.env._("File upload connections have nothing to test."))
-
     def _vendor_accounts(self):
         self.ensure_one()
-        if self.kind in ("aws_s3", "aws_ce"):
-            return AwsConnector(self).linked_accounts()
-        if self.kind == "microsoft":
-            return MicrosoftConnector(self).customer_subscriptions()
-        raise UserError(self.env._("This kind of connection cannot list the vendor's accounts."))
-
-    def _pull_scopes(self):
-        """What one pull covers, as scopes a failed run can be re-run with."""
-        self.ensure_one()
-        if self.kind == "aws_s3":
-            today = fields.Date.context_today(self)
-            scopes = [f"s3:{period}" for period in month_periods(today)]
-            return scopes + (["ce"] if self.aws_ce_estimate else [])
-        if self.kind == "aws_ce":
-            return ["ce"]
-        if self.kind == "microsoft":
-            return [f"unbilled:{self.ms_billing_period or 'current'}"]
-        if self.kind == "gcp_file":
-            return ["file"]
-        return []
-
-    def _scope_label(self, scope):
-        kind, _sep, argument = scope.partition(":")
-        labels = {
-            "s3": self.env._("AWS Data Export %s", argument),
-            "ce": self.env._("AWS Cost Explorer estimate"),
-            "unbilled": self.env._("Partner Center unbilled usage (%s period)", argument),
-            "billed": self.env._("Partner Center billed usage, invoice %s", argument),
-            "reconciliation": self.env._(
-                "Partner Center billed reconciliation, invoice %s", argument
-            ),
-            "file": self.env._("Google Cloud FOCUS export"),
-        }
-        return labels.get(kind, scope)
-
-    def _fetch(self, scope, run):
-        """The FOCUS source of a scope: a FocusSource, a server path, or None when the
-        vendor has nothing new."""
-        kind, _sep, argument = scope.partition(":")
-        if kind == "s3":
-            connector = AwsConnector(self)
-            manifest = connector.read_manifest(argument)
-            if not manifest:
-                return None
-            key, etag, keys = manifest
-            run.source = f"s3://{self.sudo().aws_s3_bucket}/{key} {etag}".strip()
-            if self._already_imported(run):
-                return None
-            return connector.fetch_export(keys)
-        if kind == "ce":
-            start, end = self._estimate_days()
-            if start >= end:
-                return None
-            run.source = self.env._(
-                "AWS Cost Explorer estimate %(start)s to %(end)s",
-                start=start,
-                end=end - timedelta(days=1),
-            )
-            return AwsConnector(self).fetch_cost_explorer(start, end)
-        if kind in ("unbilled", "billed", "reconciliation"):
-            return MicrosoftConnector(self).fetch_export(scope)
-        if kind == "file":
-            path = self.sudo().gcp_file_path
-            try:
-                stat = os.stat(path or "")
-            except OSError as error:
-                raise VendorError(
-                    self.env._(
-                        "The Google Cloud export file %(path)s cannot be read: %(error)s",
-                        path=path or "-",
-                        error=error.strerror,
-                    )
-                ) from None
-            modified = datetime.fromtimestamp(stat.st_mtime, timezone.utc).strftime(
-                "%Y-%m-%d %H:%M:%S"
-            )
-            run.source = f"{os.path.basename(path)} ({stat.st_size} bytes, {modified} UTC)"
-            if self._already_imported(run):
-                return None
-            run.sudo().source_path = path
-            return path
-        raise VendorError(self.env._("Unknown pull %s", scope))
-
-    def _already_imported(self, run):
-        """Whether a done run already imported this very source (same manifest ETag, same file)."""
-        return bool(
-            self.env["billbyte.import.run"].search_count(
-                [
-                    ("connection_id", "=", self.id),
-                    ("source", "=", run.source),
-                    ("state", "=", "done"),
-                    ("id", "!=", run.id),
-                ],
-                limit=1,
-            )
-        )
-
-    def _estimate_days(self):
-        """The open month's days no export covers yet: [start, end)."""
-        today = fields.Date.context_today(self)
-        start = today.replace(day=1)
-        self.env.flush_all()
-        self.env.cr.execute(
-            "SELECT max(charge_date) FROM billbyte_usage_record WHERE connection_id = %s "
-            "AND charge_date >= %s AND NOT (COALESCE(extra_data, '{}'::jsonb) ? 'x_Estimate')",
-            [self.id, start],
-        )
-        exported_until = self.env.cr.fetchone()[0]
-        if exported_until:
-            start = max(start, exported_until + timedelta(days=1))
-        return start, today + timedelta(days=1)
+        return self._connector().vendor_accounts()
 
     # ------------------------------------------------------------------
     # Pulls
     # ------------------------------------------------------------------
     def _try_lock(self):
-        """Take this connection's pull lock for the transaction, or say it is taken."""
+        """Take this connection's import lock for the transaction, or say it is taken."""
         self.env.cr.execute("SELECT pg_try_advisory_xact_lock(%s, %s)", [PULL_LOCK_SPACE, self.id])
         return self.env.cr.fetchone()[0]
+
+    @api.model
+    def _commits(self):
+        """Whether imports commit their steps: always, except inside tests, whose
+        transaction is rolled back at their end (and whose cursor refuses commits)."""
+        return not odoo_module.current_test
+
+    @contextmanager
+    def _import_lock(self, wait=True, run=None):
+        """Hold this connection's import lock: one import (upload or pull) of a
+        connection at a time, so that the second one sees every row the first stored.
+
+        The lock is PostgreSQL's advisory lock of the session, taken before the
+        import's transaction begins its snapshot and given back after its commit: an
+        import that waited starts on a fresh snapshot holding the first one's rows.
+        A dead holder cannot block it: runs whose server died are marked interrupted
+        and their sessions ended first (billbyte.import.run._check_interrupted).
+
+        Yields whether the lock is held (False only when `wait` is False and another
+        import holds it). Inside tests (no commits) the lock is the transaction's.
+        """
+        self.ensure_one()
+        cr = self.env.cr
+        if not self._commits():
+            if wait:
+                cr.execute("SELECT pg_advisory_xact_lock(%s, %s)", [PULL_LOCK_SPACE, self.id])
+                yield True
+            else:
+                yield self._try_lock()
+            return
+        cr.execute("SELECT pg_try_advisory_lock(%s, %s)", [PULL_LOCK_SPACE, self.id])
+        held = cr.fetchone()[0]
+        if not held:
+            self.env["billbyte.import.run"]._check_interrupted(self)
+            cr.execute("SELECT pg_try_advisory_lock(%s, %s)", [PULL_LOCK_SPACE, self.id])
+            held = cr.fetchone()[0]
+        if not held and not wait:
+            yield False
+            return
+        if not held:
+            if run:
+                run._say_waiting()
+            cr.commit()
+            cr.execute("SET lock_timeout = %s", [IMPORT_LOCK_WAIT])
+            try:
+                cr.execute("SELECT pg_advisory_lock(%s, %s)", [PULL_LOCK_SPACE, self.id])
+            finally:
+                cr.execute("RESET lock_timeout")
+        # A fresh snapshot, taken once the lock is ours.
+        cr.commit()
+        try:
+            yield True
+        finally:
+            try:
+                cr.execute("SELECT pg_advisory_unlock(%s, %s)", [PULL_LOCK_SPACE, self.id])
+            except psycopg2.Error:
+                # The import's transaction broke: its error goes on; the lock is freed.
+                cr.rollback()
+                cr.execute("SELECT pg_advisory_unlock(%s, %s)", [PULL_LOCK_SPACE, self.id])
 
     def _pull(self, scopes=None, run=None):
         """Pull usage from the vendor: one import run per scope. Returns the runs, or
         False when another pull of this connection is running."""
         self.ensure_one()
-        if not self._try_lock():
-            _logger.info("Pull of connection %s skipped: another pull of it is running.", self.id)
-            return False
+        with self._import_lock(wait=False) as held:
+            if not held:
+                _logger.info(
+                    "Pull of connection %s skipped: another import of it is running.", self.id
+                )
+                return False
+            return self._pull_scopes(scopes, run)
+
+    def _pull_scopes(self, scopes, run):
         runs = self.env["billbyte.import.run"]
         errors = []
-        for scope in scopes or self._pull_scopes():
+        connector = self._connector()
+        for scope in scopes or connector.scopes():
             current = run or runs.create(
-                {"connection_id": self.id, "source": self._scope_label(scope), "pull_scope": scope}
+                {
+                    "connection_id": self.id,
+                    "source": connector.scope_label(scope),
+                    "pull_scope": scope,
+                }
             )
             run = None
             current._pull_scope_run()
@@ -493,7 +446,7 @@ class BillbyteConnection(models.Model):
         now = fields.Datetime.now()
         due = self.search(
             [
-                ("kind", "in", PULL_KINDS),
+                ("kind", "in", pull_kinds()),
                 "|",
                 ("next_pull_date", "=", False),
                 ("next_pull_date", "<=", now),

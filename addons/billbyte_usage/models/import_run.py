@@ -1,7 +1,10 @@
 # Copyright 2026 BillByte
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 import gzip
+import io
 import logging
+import os
+import socket
 import time
 import zlib
 
@@ -9,10 +12,24 @@ import psycopg2
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.modules import module as odoo_module
 
-from ..connectors.focus import VendorError
+from odoo.addons.billbyte_catalog.vendor_api.errors import VendorError
 
 _logger = logging.getLogger(__name__)
+
+# The longest one statement of an import may run: a session whose server died stops
+# by itself after at most this long (and is ended at once by _check_interrupted).
+IMPORT_STATEMENT_TIMEOUT = "20min"
+
+
+def _process_started(pid):
+    """The start time of a local process (from /proc), or None if there is none."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as handle:
+            return handle.read().rsplit(b")", 1)[1].split()[19].decode()
+    except (OSError, IndexError):
+        return None
 
 
 class BillbyteImportRun(models.Model):
@@ -45,9 +62,11 @@ class BillbyteImportRun(models.Model):
     state = fields.Selection(
         [
             ("draft", "To Import"),
+            ("waiting", "Waiting"),
             ("running", "Running"),
             ("done", "Done"),
             ("failed", "Failed"),
+            ("interrupted", "Interrupted"),
         ],
         default="draft",
         required=True,
@@ -55,6 +74,13 @@ class BillbyteImportRun(models.Model):
         index=True,
     )
     message = fields.Text(string="Outcome", readonly=True)
+    # Who runs the import: the Odoo server process (host, pid, start) and its
+    # PostgreSQL session. A run marked running whose process or session is gone
+    # was interrupted (see _check_interrupted).
+    worker_host = fields.Char(readonly=True, copy=False, groups="base.group_system")
+    worker_pid = fields.Integer(readonly=True, copy=False, groups="base.group_system")
+    worker_started = fields.Char(readonly=True, copy=False, groups="base.group_system")
+    backend_pid = fields.Integer(readonly=True, copy=False, groups="base.group_system")
     period_start = fields.Date(readonly=True, help="First charge date in the source.")
     period_end = fields.Date(readonly=True, help="Last charge date in the source.")
     date_start = fields.Datetime(string="Started", readonly=True)
@@ -104,8 +130,6 @@ class BillbyteImportRun(models.Model):
             if attachment.store_fname:
                 raw = open(attachment._full_path(attachment.store_fname), "rb")
             else:
-                import io
-
                 raw = io.BytesIO(attachment.raw or b"")
         else:
             raise UserError(self.env._("Import run %s has no source file.", self.display_name))
@@ -117,7 +141,7 @@ class BillbyteImportRun(models.Model):
 
     def action_process(self):
         for run in self:
-            if run.state not in ("draft", "failed"):
+            if run.state not in ("draft", "failed", "interrupted"):
                 continue
             if run.pull_scope and not run.attachment_id and not run.sudo().source_path:
                 run.connection_id._pull([run.pull_scope], run=run)
@@ -132,8 +156,16 @@ class BillbyteImportRun(models.Model):
         started = time.monotonic()
         rerun = self.state == "failed"
         self.write({"state": "running", "date_start": fields.Datetime.now(), "message": False})
+        connector = self.connection_id._connector()
         try:
-            source = self.connection_id._fetch(self.pull_scope, self)
+            fetched = connector.fetch(self.pull_scope)
+            if fetched.label:
+                self.source = fetched.label
+            source = fetched.source
+            if source is not None and fetched.identity and self._already_imported(fetched.identity):
+                source = None
+            if callable(source):
+                source = source()
         except VendorError as error:
             return self._fail(str(error), started)
         if source is None:
@@ -151,17 +183,32 @@ class BillbyteImportRun(models.Model):
                 self.unlink()
             return True
         if isinstance(source, str):
+            self.sudo().source_path = source
             done = self._process()
         else:
             try:
                 done = self._process(source)
             finally:
                 source.close()
-        if done and self.pull_scope.startswith("s3:") and self.period_start:
-            self.env["billbyte.usage.pipeline"]._remove_estimates(
-                self.connection_id, self.period_start, self.period_end
-            )
+        if done:
+            connector.after_import(self)
         return done
+
+    def _already_imported(self, identity):
+        """Whether a done run of this connection already imported this very source (the
+        same export manifest ETag, the same file size and time)."""
+        self.ensure_one()
+        return bool(
+            self.search_count(
+                [
+                    ("connection_id", "=", self.connection_id.id),
+                    ("source", "=", identity),
+                    ("state", "=", "done"),
+                    ("id", "!=", self.id),
+                ],
+                limit=1,
+            )
+        )
 
     def action_enqueue(self):
         for run in self:
@@ -171,14 +218,38 @@ class BillbyteImportRun(models.Model):
     def _process(self, source=None):
         """Import the source in one transaction (savepoint); record the outcome either way.
 
-        `source` is a connector's FOCUS source; without it the run's file is read."""
+        `source` is a connector's FOCUS source; without it the run's file is read.
+        One import of a connection at a time (the connection's import lock): a second
+        one waits for the first and then finds its rows already there. Outside tests,
+        the run is committed as running before the work starts (a crash leaves it to
+        be shown as interrupted, never running for ever), and its outcome after.
+        """
         self.ensure_one()
         if source is not None and not source.rows:
             return self._done_without_rows(source)
+        with self.connection_id._import_lock(run=self):
+            done = self._process_locked(source)
+            if self.connection_id._commits():
+                self.env.cr.commit()
+        return done
+
+    def _process_locked(self, source):
         started = time.monotonic()
         self.write({"state": "running", "date_start": fields.Datetime.now(), "message": False})
+        self._mark_worker()
+        if self.connection_id._commits():
+            self.env.cr.commit()
+            # A session left running by a server that died ends by itself.
+            self.env.cr.execute("SET statement_timeout = %s", [IMPORT_STATEMENT_TIMEOUT])
         self.rejection_ids.unlink()
         pipeline = self.env["billbyte.usage.pipeline"]
+        try:
+            return self._import_stream(pipeline, source, started)
+        finally:
+            if self.connection_id._commits():
+                self.env.cr.execute("RESET statement_timeout")
+
+    def _import_stream(self, pipeline, source, started):
         try:
             with self.env.cr.savepoint():
                 stream = source.stream() if source is not None else self._open_source()
@@ -230,6 +301,96 @@ class BillbyteImportRun(models.Model):
         self.connection_id.last_import_date = fields.Datetime.now()
         _logger.info("Import run %s: %s", self.id, stats.get("message"))
         return True
+
+    def _mark_worker(self):
+        """Note which server process and PostgreSQL session run this import."""
+        self.env.cr.execute("SELECT pg_backend_pid()")
+        self.sudo().write(
+            {
+                "worker_host": socket.gethostname(),
+                "worker_pid": os.getpid(),
+                "worker_started": _process_started(os.getpid()),
+                "backend_pid": self.env.cr.fetchone()[0],
+            }
+        )
+
+    def _say_waiting(self):
+        """Show that this run waits for the import of its connection that is running."""
+        running = self.search(
+            [
+                ("connection_id", "=", self.connection_id.id),
+                ("state", "=", "running"),
+                ("id", "!=", self.id),
+            ],
+            limit=1,
+        )
+        self.write(
+            {
+                "state": "waiting",
+                "message": self.env._(
+                    "Waiting for import run %(run)s of this connection to finish.",
+                    run=running.display_name or self.env._("(another import)"),
+                ),
+            }
+        )
+
+    @api.model
+    def _check_interrupted(self, connections=None):
+        """Runs marked running whose import died with its server: shown as interrupted
+        (nothing of them was stored: the import is one transaction), and a PostgreSQL
+        session the dead server left running is ended, so that it blocks nobody.
+
+        A run is dead when its PostgreSQL session is gone, or when it ran on this host
+        and its server process is gone (or is another process with the same pid)."""
+        domain = [("state", "in", ("running", "waiting"))]
+        if connections:
+            domain.append(("connection_id", "in", connections.ids))
+        runs = self.sudo().search(domain)
+        if not runs:
+            return runs
+        self.env.cr.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")
+        sessions = {pid for (pid,) in self.env.cr.fetchall()}
+        host = socket.gethostname()
+        dead = self.browse()
+        for run in runs:
+            if run.backend_pid and run.backend_pid not in sessions:
+                dead |= run
+            elif (
+                run.worker_host == host
+                and run.worker_pid
+                and _process_started(run.worker_pid) != run.worker_started
+            ):
+                if run.backend_pid in sessions:
+                    self.env.cr.execute("SELECT pg_terminate_backend(%s)", [run.backend_pid])
+                dead |= run
+        for run in dead:
+            run.write(
+                {
+                    "state": "interrupted",
+                    "message": self.env._(
+                        "The server stopped during this import (started %(start)s): nothing of "
+                        "it was stored. Import it again with Import Now.",
+                        start=run.date_start or "-",
+                    ),
+                }
+            )
+            _logger.warning("Import run %s was interrupted by a server stop.", run.id)
+        return dead
+
+    @api.model
+    def _cron_check_interrupted(self):
+        self._check_interrupted()
+
+    def _register_hook(self):
+        # A server starting after a crash shows the imports it interrupted at once.
+        res = super()._register_hook()
+        if not odoo_module.current_test:
+            try:
+                with self.env.cr.savepoint(flush=False):
+                    self._check_interrupted()
+            except psycopg2.Error:
+                _logger.warning("Could not check for interrupted imports", exc_info=True)
+        return res
 
     def _store_vendor_rejections(self, source):
         self.env["billbyte.import.rejection"].create(

@@ -16,6 +16,8 @@ The steps live in one file each, all on the model `billbyte.usage.pipeline`:
   `billbyte.cloud.account._usage_lines_changed(keys)` later steps override.
 """
 
+import csv
+import io
 from contextlib import contextmanager
 from decimal import Decimal
 
@@ -24,7 +26,9 @@ from psycopg2.extras import execute_values
 from odoo import api, models
 from odoo.exceptions import UserError
 
+from ..connectors import formats
 from ..focus import csv_stage, schema
+from ..focus.source import FocusSource
 
 
 class BillbyteUsagePipeline(models.AbstractModel):
@@ -76,6 +80,9 @@ class BillbyteUsagePipeline(models.AbstractModel):
         """
         cr = self.env.cr
         header, first_line = csv_stage.read_header(self.env, stream)
+        vendor_format = formats.detect(header)
+        if vendor_format:
+            return self._import_vendor_format(run, vendor_format, header, stream)
         fields_map, extras = self._map_columns(header)
         ncols = len(header)
         self._drop_work_tables()
@@ -130,6 +137,36 @@ class BillbyteUsagePipeline(models.AbstractModel):
         stats["rows_duplicate"] = rows_read - rejected - stats["rows_imported"]
         stats["message"] = self._outcome_message(stats)
         self._drop_work_tables()
+        return stats
+
+    def _import_vendor_format(self, run, vendor_format, header, stream):
+        """A vendor's own format (a legacy AWS CUR, an Azure cost export, a Google Cloud
+        billing export): its rows mapped to FOCUS, then imported as FOCUS."""
+        names = [name.strip().lstrip("\ufeff") for name in header]
+        source = FocusSource(vendor_format.extra_columns(names))
+        try:
+            text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
+            try:
+                for values in csv.reader(text):
+                    if not any(value.strip() for value in values):
+                        continue
+                    row = dict(zip(names, values, strict=False))
+                    for focus_row in vendor_format.to_focus(row):
+                        source.add(focus_row)
+            except csv.Error as error:
+                raise UserError(
+                    self.env._("The file is not a well-formed CSV file: %s", error)
+                ) from None
+            finally:
+                text.detach()
+            if not source.rows:
+                raise UserError(self.env._("The file has column names but no usage rows."))
+            stats = self._import_focus_stream(run, source.stream())
+        finally:
+            source.close()
+        stats["message"] = (
+            self.env._("Read as %s, mapped to FOCUS.", vendor_format.label) + " " + stats["message"]
+        )
         return stats
 
     @contextmanager

@@ -3,7 +3,7 @@
 from odoo import fields, models
 from odoo.exceptions import UserError
 
-from ..connectors.focus import VendorError
+from odoo.addons.billbyte_catalog.vendor_api.errors import VendorError
 
 
 class BillbyteConnectionAccountWizard(models.TransientModel):

@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 
 import requests
 
-from .focus import VendorError
+from .errors import VendorError
 
 _logger = logging.getLogger(__name__)
 
@@ -52,15 +52,32 @@ def vendor_message(response):
     return text[:300] or response.reason or ""
 
 
+def vendor_session(ca_bundle=None):
+    """A requests session for a vendor API. With a CA bundle of its own (a TLS
+    inspecting proxy, a test server), the session ignores the environment: the
+    REQUESTS_CA_BUNDLE of the environment would win over session.verify."""
+    session = requests.Session()
+    if ca_bundle:
+        session.trust_env = False
+        session.verify = ca_bundle
+    return session
+
+
+def retry_base_delay(env):
+    """Seconds before the first retry (doubling after): system parameter
+    billbyte.retry_base_delay, 2 by default."""
+    return float(env["ir.config_parameter"].sudo().get_param("billbyte.retry_base_delay", "2"))
+
+
 class VendorHttp:
     """A requests session with our retry rules; `tries` attempts in all."""
 
-    def __init__(self, env, session, vendor, tries=4, base_delay=2.0):
+    def __init__(self, env, session, vendor, tries=4, base_delay=None):
         self.env = env
         self.session = session
         self.vendor = vendor
         self.tries = max(int(tries), 1)
-        self.base_delay = base_delay
+        self.base_delay = retry_base_delay(env) if base_delay is None else base_delay
 
     def request(self, method, url, what, **kwargs):
         kwargs.setdefault("timeout", 60)

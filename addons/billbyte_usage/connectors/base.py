@@ -1,0 +1,81 @@
+# Copyright 2026 BillByte
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""The interface every vendor connector offers, and the registry by kind."""
+
+from collections import namedtuple
+
+from odoo.exceptions import UserError
+
+from odoo.addons.billbyte_catalog.vendor_api.errors import VendorError
+
+CONNECTORS = {}
+
+# What a fetch brought: `source` a focus.source.FocusSource, a path of a FOCUS (or
+# vendor format) file on the server, a function giving either (called only once the
+# source is known to be new: a download waits until then), or None when the vendor
+# has nothing new;
+# `label` what the import run shows as its source (None keeps the run's own);
+# `identity` what tells this very source from another (an export's manifest ETag,
+# a file's size and time): a source a done run of the connection already imported
+# under the same identity is not imported again.
+Fetched = namedtuple("Fetched", "source label identity", defaults=(None, None, None))
+
+
+def register_connector(cls):
+    """Class decorator: the connector of connections of kind `cls.kind`."""
+    CONNECTORS[cls.kind] = cls
+    return cls
+
+
+def connector_class(kind):
+    return CONNECTORS.get(kind)
+
+
+class Connector:
+    """A connection kind's access to its vendor.
+
+    Class attributes: `kind` (the value of billbyte.connection.kind), `label` (what
+    the user reads), `vendor_code` (the code of the billbyte.cloud.vendor a new
+    connection of this kind belongs to), `pulls` (whether it pulls on a schedule;
+    a file upload connection does not), `sequence` (order in the kind list).
+    """
+
+    kind = None
+    label = None
+    vendor_code = None
+    pulls = True
+    sequence = 100
+
+    def __init__(self, connection):
+        # Connectors read credentials, which only system administrators may read:
+        # they work on the connection as superuser, on behalf of the user's action.
+        self.connection = connection.sudo()
+        self.env = connection.env
+
+    def test(self):
+        """Ask the vendor who we are; return what it answered in plain words, or
+        raise VendorError with the vendor's words."""
+        raise VendorError(self.env._("This kind of connection has nothing to test."))
+
+    def vendor_accounts(self):
+        """The vendor's accounts that could be cloud accounts: dicts with
+        vendor_account_id, name, and optionally vendor_customer_id, customer_name,
+        email, status."""
+        raise UserError(self.env._("This kind of connection cannot list the vendor's accounts."))
+
+    def scopes(self):
+        """What one scheduled pull covers, as scopes a failed run can be re-run with."""
+        return []
+
+    def scope_label(self, scope):
+        """The import run's source text for a scope, before the fetch names it better."""
+        return scope
+
+    def fetch(self, scope):
+        """The FOCUS source of a scope (a Fetched), or raise VendorError."""
+        raise VendorError(self.env._("Unknown pull %s", scope))
+
+    def after_import(self, run):
+        """What follows a successful import of a run of this connector (e.g. an export
+        replacing estimates of its days)."""
+        return None
