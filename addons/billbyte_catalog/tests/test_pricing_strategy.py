@@ -1,7 +1,11 @@
 # Copyright 2026 BillByte
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from decimal import Decimal
+
 from odoo.exceptions import ValidationError
 from odoo.tests import TransactionCase, tagged
+
+from ..models.product_pricelist import COST_PLUS_SQL, cost_plus
 
 
 @tagged("post_install", "-at_install")
@@ -49,3 +53,30 @@ class TestPricingStrategy(TransactionCase):
         # 11.12 % markup leaves 10.007 %: enough.
         self.pricelist.billbyte_markup = 11.12
         self.assertEqual(self.pricelist.billbyte_markup, 11.12)
+
+    def test_cost_plus_sql_and_python_give_the_same_amounts(self):
+        """The import rates with COST_PLUS_SQL, quotations with cost_plus(): one rule."""
+        cases = [
+            ("100", "20", "0.5"),
+            ("-10", "20", "0.5"),
+            ("0", "20", "0.5"),
+            ("0.000028", "12.3456", "0"),
+            ("12.345678901234567890123457", "-15", "0.01"),
+            ("-0.0000001", "0", "2"),
+        ]
+        for cost, markup, surcharge in cases:
+            self.env.cr.execute(
+                "SELECT ("
+                + COST_PLUS_SQL.format(
+                    cost="%(c)s::numeric", markup="%(m)s::numeric", surcharge="%(s)s::numeric"
+                )
+                + ")::text",
+                {"c": cost, "m": markup, "s": surcharge},
+            )
+            in_sql = Decimal(self.env.cr.fetchone()[0])
+            in_python = cost_plus(cost, markup, surcharge)
+            self.assertEqual(
+                in_sql.quantize(Decimal("1e-20")), in_python.quantize(Decimal("1e-20")), cost
+            )
+        self.assertEqual(cost_plus("100", "20", "0.5"), Decimal("120.5"))
+        self.assertEqual(self.pricelist._billbyte_cost_plus_amount(100.0), 120.5)

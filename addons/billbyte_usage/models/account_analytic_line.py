@@ -64,17 +64,11 @@ class AccountAnalyticLine(models.Model):
         return res
 
     @api.model
-    def _billbyte_usage_summary(self, domain, as_text=False):
-        """Totals of cloud usage lines matching domain: per currency, service and day.
-
-        Exact decimals are summed first and rounded once per cloud account and service
-        (then added up), so thousands of sub-cent records never drift from the rounded
-        sum of the records; days are rounded once per day. Amounts are Decimal
-        rounded to the currency, as floats (for views and reports) or, with
-        `as_text`, as decimal strings (for the API and the portal's JSON).
-        """
-        lines = self.sudo()
-        query = lines._search(domain)
+    def _billbyte_exact_sums(self, domain):
+        """Rows (currency id, cloud account id, product id, service, day, exact customer
+        amount, quantity, cost) of the cloud usage lines matching domain, amounts as
+        Decimal."""
+        query = self.sudo()._search(domain)
         rows = self.env.execute_query(
             SQL(
                 """
@@ -90,21 +84,58 @@ class AccountAnalyticLine(models.Model):
                 query.subselect(),
             )
         )
-        currencies = self.env["res.currency"].browse({row[0] for row in rows if row[0]})
+        return [
+            (*row[:5], Decimal(row[5] or 0), Decimal(row[6] or 0), Decimal(row[7] or 0))
+            for row in rows
+        ]
+
+    @api.model
+    def _billbyte_rounder(self, currency_ids):
+        """A function rounding a Decimal amount to a currency's precision (half up)."""
+        currencies = self.env["res.currency"].browse(sorted(c for c in currency_ids if c))
         steps = {c.id: Decimal(str(c.rounding)) for c in currencies}
 
         def rounded(amount, currency_id):
             return amount.quantize(steps.get(currency_id, Decimal("0.01")), ROUND_HALF_UP)
 
+        return rounded
+
+    @api.model
+    def _billbyte_unbilled_by_account(self, domain):
+        """{cloud account id: customer amount} of the lines matching domain, each
+        service's exact sum rounded once."""
+        rows = self._billbyte_exact_sums(domain)
+        rounded = self._billbyte_rounder({row[0] for row in rows})
+        per_service = defaultdict(Decimal)
+        for currency_id, account_id, product_id, service, _day, price, _qty, _cost in rows:
+            per_service[currency_id, account_id, product_id, service] += price
+        totals = defaultdict(Decimal)
+        for (currency_id, account_id, _product, _service), amount in per_service.items():
+            totals[account_id] += rounded(amount, currency_id)
+        return totals
+
+    @api.model
+    def _billbyte_usage_summary(self, domain, as_text=False):
+        """Totals of cloud usage lines matching domain: per currency, service and day.
+
+        Exact decimals are summed first and rounded once per cloud account and service
+        (then added up), so thousands of sub-cent records never drift from the rounded
+        sum of the records; days are rounded once per day. Amounts are Decimal
+        rounded to the currency, as floats (for views and reports) or, with
+        `as_text`, as decimal strings (for the API and the portal's JSON).
+        """
+        rows = self._billbyte_exact_sums(domain)
+        currencies = self.env["res.currency"].browse({row[0] for row in rows if row[0]})
+        rounded = self._billbyte_rounder(currencies.ids)
         exact = defaultdict(Decimal)  # (currency, account, product, service)
         quantity = defaultdict(Decimal)
         per_day = defaultdict(Decimal)  # (currency, day)
         cost = defaultdict(Decimal)
         for currency_id, account_id, product_id, service, day, price, qty, amount in rows:
-            exact[currency_id, account_id, product_id, service] += Decimal(price or 0)
-            quantity[currency_id, product_id, service] += Decimal(qty or 0)
-            per_day[currency_id, day] += Decimal(price or 0)
-            cost[currency_id] -= Decimal(amount or 0)
+            exact[currency_id, account_id, product_id, service] += price
+            quantity[currency_id, product_id, service] += qty
+            per_day[currency_id, day] += price
+            cost[currency_id] -= amount
         totals = defaultdict(lambda: {"total": Decimal(0), "services": defaultdict(Decimal)})
         for (currency_id, _account_id, product_id, service), amount in exact.items():
             amount = rounded(amount, currency_id)

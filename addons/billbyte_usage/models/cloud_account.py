@@ -207,16 +207,12 @@ class BillbyteCloudAccount(models.Model):
         return [("billbyte_cloud_account_id", "in", self.ids), ("billbyte_billed", "=", False)]
 
     def _compute_unbilled_amount(self):
-        groups = (
-            self.env["account.analytic.line"]
-            .sudo()
-            ._read_group(
-                self._unbilled_domain(), ["billbyte_cloud_account_id"], ["billbyte_price:sum"]
-            )
+        # Exact amounts summed, rounded once per service: as the invoice will bill them.
+        totals = self.env["account.analytic.line"]._billbyte_unbilled_by_account(
+            self._unbilled_domain()
         )
-        amounts = {account.id: amount for account, amount in groups}
         for account in self:
-            account.unbilled_amount = amounts.get(account.id, 0.0)
+            account.unbilled_amount = float(totals.get(account.id, 0))
 
     def _get_unbilled_usage(self, as_text=False):
         """Unbilled usage of these cloud accounts: total, per service and per day.

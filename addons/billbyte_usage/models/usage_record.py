@@ -155,6 +155,52 @@ class BillbyteUsageRecord(models.Model):
         )
         return res
 
+    def get_usage_records(self):
+        """Public (RPC) read of these usage records for the OSS/BSS API and the portal,
+        with the caller's rights: amounts and quantities as decimal strings exactly as
+        stored (XML-RPC and JSON-RPC would turn numbers into binary floats), beside
+        their currency. The provider's costs only for Cloud Billing users."""
+        self.check_access("read")
+        costs = self.env.user.has_group("billbyte_catalog.group_billbyte_user")
+        self.flush_recordset()
+        self.env.cr.execute(
+            """
+            SELECT u.id, u.charge_date, u.usage_date, u.service_name, u.sku_id,
+                   u.sub_account_id, u.charge_category, u.billing_currency,
+                   u.billed_cost::text, u.effective_cost::text, u.list_cost::text,
+                   u.pricing_quantity::text, u.pricing_unit, u.price::text, c.name
+              FROM billbyte_usage_record u
+              LEFT JOIN res_currency c ON c.id = u.currency_id
+             WHERE u.id = ANY(%s)
+             ORDER BY u.charge_date, u.id
+            """,
+            [self.ids],
+        )
+        result = []
+        for row in self.env.cr.fetchall():
+            record = {
+                "id": row[0],
+                "charge_date": fields.Date.to_string(row[1]),
+                "usage_date": fields.Date.to_string(row[2]),
+                "service_name": row[3],
+                "sku_id": row[4],
+                "sub_account_id": row[5],
+                "charge_category": row[6],
+                "pricing_quantity": row[11],
+                "pricing_unit": row[12],
+                "price": row[13],
+                "currency": row[14],
+            }
+            if costs:
+                record.update(
+                    billing_currency=row[7],
+                    billed_cost=row[8],
+                    effective_cost=row[9],
+                    list_cost=row[10],
+                )
+            result.append(record)
+        return result
+
     def action_assign_cloud_account(self, cloud_account):
         """Assign unmatched records to a cloud account, then rate and aggregate them."""
         unmatched = self.filtered(lambda r: r.state == "unmatched")
