@@ -12,6 +12,7 @@ and prints the figures, ending with one machine-readable line.
 
 import argparse
 import csv
+import importlib.util
 import io
 import os
 import random
@@ -27,32 +28,19 @@ import billbyte
 ACCOUNTS = 2000
 SERVICES = 60
 DAYS = 30
-HEADER = [
-    "BillingAccountId",
-    "BillingCurrency",
-    "BilledCost",
-    "EffectiveCost",
-    "ListCost",
-    "ChargePeriodStart",
-    "ChargePeriodEnd",
-    "ChargeCategory",
-    "ChargeClass",
-    "ChargeDescription",
-    "ProviderName",
-    "ServiceName",
-    "ServiceCategory",
-    "SkuId",
-    "SubAccountId",
-    "SubAccountName",
-    "ConsumedQuantity",
-    "ConsumedUnit",
-    "PricingQuantity",
-    "PricingUnit",
-    "InvoiceId",
-    "ResourceId",
-    "RegionId",
-    "x_UsageType",
-]
+
+
+def _load_schema():
+    """The FOCUS schema module of billbyte_usage, loaded on its own (it is plain Python)."""
+    path = billbyte.ADDONS / "billbyte_usage" / "focus" / "schema.py"
+    spec = importlib.util.spec_from_file_location("billbyte_focus_schema", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+# Every FOCUS column of the project's schema, and one AWS extension column.
+HEADER = [*_load_schema().FOCUS_HEADER, "x_UsageType"]
 SERVICE_NAMES = [f"Service{n:02d}" for n in range(SERVICES)]
 REGIONS = ["us-east-1", "eu-west-1", "eu-central-1", "ap-southeast-2"]
 
@@ -69,8 +57,8 @@ def generate(path, rows):
     per_account_day = max(1, rows // (ACCOUNTS * DAYS))
     written = 0
     with open(path, "w", newline="") as handle:
-        writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow(HEADER)
+        writer = csv.DictWriter(handle, fieldnames=HEADER, lineterminator="\n")
+        writer.writeheader()
         for day in range(1, DAYS + 1):
             start = f"2026-09-{day:02d}T00:00:00Z"
             end = f"2026-09-{day + 1:02d}T00:00:00Z" if day < DAYS else "2026-10-01T00:00:00Z"
@@ -89,63 +77,58 @@ def generate(path, rows):
                     if rng.random() < 0.01:
                         category, cost = "Credit", f"-{rng.uniform(0.01, 2):.10f}"
                     writer.writerow(
-                        [
-                            "999999999999",
-                            "USD",
-                            cost,
-                            cost,
-                            cost,
-                            start,
-                            end,
-                            category,
-                            "",
-                            f"{service} usage",
-                            "AWS",
-                            service,
-                            "Compute",
-                            sku,
-                            account_id(account),
-                            f"Customer {account}",
-                            quantity,
-                            "Hours",
-                            quantity,
-                            "Hours",
-                            "",
-                            f"arn:aws:resource/{account}/{item}",
-                            REGIONS[item % 4],
-                            f"{sku}:{item}",
-                        ]
+                        {
+                            "BillingAccountId": "999999999999",
+                            "BillingCurrency": "USD",
+                            "BilledCost": cost,
+                            "EffectiveCost": cost,
+                            "ListCost": cost,
+                            "ChargePeriodStart": start,
+                            "ChargePeriodEnd": end,
+                            "ChargeCategory": category,
+                            "ChargeDescription": f"{service} usage",
+                            "ProviderName": "AWS",
+                            "ServiceName": service,
+                            "ServiceCategory": "Compute",
+                            "SkuId": sku,
+                            "SubAccountId": account_id(account),
+                            "SubAccountName": f"Customer {account}",
+                            "ConsumedQuantity": quantity,
+                            "ConsumedUnit": "Hours",
+                            "PricingQuantity": quantity,
+                            "PricingUnit": "Hours",
+                            "ResourceId": f"arn:aws:resource/{account}/{item}",
+                            "RegionId": REGIONS[item % 4],
+                            "x_UsageType": f"{sku}:{item}",
+                        }
                     )
                     written += 1
         # Top up to the exact row count on the last day.
         while written < rows:
             writer.writerow(
-                [
-                    "999999999999",
-                    "USD",
-                    "0.0100000000",
-                    "0.01",
-                    "0.01",
-                    "2026-09-30T00:00:00Z",
-                    "2026-10-01T00:00:00Z",
-                    "Usage",
-                    "",
-                    "extra",
-                    "AWS",
-                    SERVICE_NAMES[0],
-                    "Compute",
-                    "extra-sku",
-                    account_id(written % ACCOUNTS),
-                    "x",
-                    1,
-                    "Hours",
-                    1,
-                    "Hours",
-                    "",
-                    f"extra/{written}",
-                    "us-east-1",
-                    "",
-                ]
+                {
+                    "BillingAccountId": "999999999999",
+                    "BillingCurrency": "USD",
+                    "BilledCost": "0.0100000000",
+                    "EffectiveCost": "0.01",
+                    "ListCost": "0.01",
+                    "ChargePeriodStart": "2026-09-30T00:00:00Z",
+                    "ChargePeriodEnd": "2026-10-01T00:00:00Z",
+                    "ChargeCategory": "Usage",
+                    "ChargeDescription": "extra",
+                    "ProviderName": "AWS",
+                    "ServiceName": SERVICE_NAMES[0],
+                    "ServiceCategory": "Compute",
+                    "SkuId": "extra-sku",
+                    "SubAccountId": account_id(written % ACCOUNTS),
+                    "SubAccountName": "x",
+                    "ConsumedQuantity": 1,
+                    "ConsumedUnit": "Hours",
+                    "PricingQuantity": 1,
+                    "PricingUnit": "Hours",
+                    "ResourceId": f"extra/{written}",
+                    "RegionId": "us-east-1",
+                }
             )
             written += 1
     return written
@@ -303,10 +286,16 @@ def main():
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(["name", "date", "amount", "unit_amount"])
     with open(path, newline="") as handle:
-        reader = csv.reader(handle)
-        next(reader)
+        reader = csv.DictReader(handle)
         for _n, row in zip(range(naive_rows), reader, strict=False):
-            writer.writerow([row[11], row[5][:10], f"-{row[2]}".replace("--", ""), row[18]])
+            writer.writerow(
+                [
+                    row["ServiceName"],
+                    row["ChargePeriodStart"][:10],
+                    f"-{row['BilledCost']}".replace("--", ""),
+                    row["PricingQuantity"],
+                ]
+            )
     with registry.cursor() as cr:
         env = api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True})
         importer = env["base_import.import"].create(
