@@ -17,7 +17,7 @@
         "security/ir.model.access.csv",
         "data/analytic_plan_data.xml",
         "views/cloud_account_views.xml",
-        "wizards/connection_invoice_wizard_views.xml",
+        "wizards/vendor_invoice_pull_wizard_views.xml",
         "views/connection_views.xml",
         "views/import_run_views.xml",
         "wizards/usage_assign_wizard_views.xml",

@@ -1,6 +1,6 @@
 # Copyright 2026 BillByte
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
 
@@ -41,6 +41,8 @@ class BillbyteCloudBudget(models.Model):
     def _check_amounts(self):
         for budget in self:
             if budget.amount <= 0:
-                raise ValidationError(_("A budget must be a positive amount."))
+                raise ValidationError(self.env._("A budget must be a positive amount."))
             if not 0 < budget.alert_threshold <= 100:
-                raise ValidationError(_("The alert threshold is a percentage between 0 and 100."))
+                raise ValidationError(
+                    self.env._("The alert threshold is a percentage between 0 and 100.")
+                )

@@ -2,7 +2,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from decimal import Decimal
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools import float_compare, float_round
 
@@ -71,7 +71,7 @@ class ProductPricelist(models.Model):
                 < 0
             ):
                 raise ValidationError(
-                    _(
+                    self.env._(
                         "Pricelist %(name)s: a markup of %(markup)s%% leaves a margin of "
                         "%(actual).2f%%, below the minimum margin of %(margin)s%%.",
                         name=pricelist.display_name,

@@ -11,6 +11,8 @@ A new vendor is one module here with a Connector subclass decorated with
 from .base import CONNECTORS, Connector, connector_class, register_connector
 from . import formats
 from . import aws_cur
+from . import azure_cost
+from . import gcp_billing
 from . import file
 from . import aws
 from . import microsoft

@@ -9,7 +9,7 @@ import io
 import json
 import logging
 import tempfile
-from datetime import timedelta
+from datetime import date, timedelta
 
 from odoo import fields
 from odoo.tools.translate import LazyTranslate
@@ -97,11 +97,19 @@ class AwsConnector(Connector):
                 return accounts
 
     # -- Data Exports in S3 ------------------------------------------------
-    def manifest_key(self, period):
+    def manifest_keys(self, period):
+        """Where the manifest of a billing period (YYYY-MM) is: a Data Export's, then a
+        legacy Cost and Usage Report's (<prefix>/<report>/<yyyymmdd-yyyymmdd>/)."""
         conn = self.connection
         name = (conn.aws_export_name or "").strip("/")
         base = "/".join(p.strip("/") for p in (conn.aws_s3_prefix or "", name) if p.strip("/"))
-        return f"{base}/metadata/BILLING_PERIOD={period}/{name}-Manifest.json"
+        first = date.fromisoformat(f"{period}-01")
+        following = (first + timedelta(days=32)).replace(day=1)
+        legacy = f"{first:%Y%m%d}-{following:%Y%m%d}"
+        return [
+            f"{base}/metadata/BILLING_PERIOD={period}/{name}-Manifest.json",
+            f"{base}/{legacy}/{name}-Manifest.json",
+        ]
 
     @staticmethod
     def _s3_missing(error):
@@ -122,16 +130,19 @@ class AwsConnector(Connector):
         """(manifest key, ETag, data file keys), or None when AWS has no export yet."""
         conn = self.connection
         s3 = self.client("s3")
-        key = self.manifest_key(period)
-        try:
-            answer = s3.get_object(Bucket=conn.aws_s3_bucket, Key=key)
-            body = answer["Body"].read()
-        except ClientError as error:
-            if self._s3_missing(error):
-                return None
-            raise self._s3_refused(error, key) from None
-        except BotoCoreError as error:
-            raise VendorError(self.env._("AWS could not be reached: %s", error)) from None
+        for key in self.manifest_keys(period):
+            try:
+                answer = s3.get_object(Bucket=conn.aws_s3_bucket, Key=key)
+                body = answer["Body"].read()
+                break
+            except ClientError as error:
+                if self._s3_missing(error):
+                    continue
+                raise self._s3_refused(error, key) from None
+            except BotoCoreError as error:
+                raise VendorError(self.env._("AWS could not be reached: %s", error)) from None
+        else:
+            return None
         try:
             manifest = json.loads(body)
         except ValueError:

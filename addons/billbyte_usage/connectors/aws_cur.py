@@ -128,6 +128,8 @@ CUR_LEGACY_TAG_PREFIX = "resourceTags/"
 
 
 def is_cur_legacy(header):
+    if "BilledCost" in header and "ChargePeriodStart" in header:
+        return False  # FOCUS, with the CUR's columns too
     return "lineItem/UnblendedCost" in header or "lineItem/UsageAccountId" in header
 
 

@@ -70,7 +70,6 @@ REQUIRED_COLUMNS = (
     "BillingCurrency",
     "BilledCost",
 )
-REQUIRED_FIELDS = tuple(FOCUS_COLUMNS[name][0] for name in REQUIRED_COLUMNS)
 
 # Text columns whose values are looked up or tested: stored without surrounding
 # blanks. The others are stored as the file gives them.
@@ -99,15 +98,6 @@ NULL_TEXTS = frozenset({"", "null"})
 MAX_MAGNITUDE = 10**15
 # Charge dates outside these years are not usage: rejected.
 MIN_YEAR, MAX_YEAR = 1990, 2199
-
-# The FOCUS provider names of the vendors BillByte knows out of the box (a vendor's
-# "FOCUS Provider Names" can add others).
-PROVIDER_NAMES = {
-    "aws": ("AWS", "Amazon Web Services"),
-    "microsoft": ("Microsoft", "Microsoft Azure", "Azure"),
-    "gcp": ("Google Cloud", "Google", "GCP", "Google Cloud Platform"),
-}
-
 
 def is_null(text):
     """Whether a field's text means 'no value' (empty, blanks or a literal NULL)."""

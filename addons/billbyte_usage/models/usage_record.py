@@ -1,6 +1,6 @@
 # Copyright 2026 BillByte
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-from odoo import _, fields, models
+from odoo import fields, models
 from odoo.exceptions import UserError
 
 from ..fields import FactMany2one, UuidKey
@@ -212,7 +212,7 @@ class BillbyteUsageRecord(models.Model):
         )
         if wrong:
             raise UserError(
-                _(
+                self.env._(
                     "Cloud account %(account)s is at %(vendor)s: it cannot take usage of "
                     "another vendor or company.",
                     account=cloud_account.display_name,

@@ -338,6 +338,80 @@ class TestAwsConnection(UsageCommon):
         self.assertIn("no-such-bucket", result["params"]["message"])
         self.assertEqual(self.aws_connection.state, "error")
 
+    def test_legacy_cur_gzip_csv_found_by_manifest(self):
+        """A legacy Cost and Usage Report ("lineItem/UnblendedCost" columns, gzip CSV)
+        listed by a manifest in the legacy form (reportKeys): mapped to FOCUS."""
+        import gzip
+
+        from .test_vendor_formats import CUR_LEGACY_HEADER, cur_legacy_file, cur_legacy_row
+
+        rows = [
+            cur_legacy_row(
+                "111111111111",
+                "2026-10-01",
+                "AmazonEC2",
+                "Usage",
+                "1.1520000001",
+                "12",
+                **{"lineItem/ResourceId": "i-0abc", "resourceTags/user:Team": "web"},
+            ),
+            cur_legacy_row("222222222222", "2026-10-01", "AmazonEC2", "Usage", "2.304"),
+            cur_legacy_row("111111111111", "2026-10-01", "AmazonEC2", "Tax", "9.5E-02", "1"),
+        ]
+        # Reports delivered before product/regionCode existed: only product/region.
+        for row in rows:
+            row["product/region"] = row.pop("product/regionCode")
+        header = [name for name in CUR_LEGACY_HEADER if name != "product/regionCode"]
+        header.append("resourceTags/user:Team")
+        data = gzip.compress(cur_legacy_file(rows, header=header))
+        base = f"{PREFIX}/{EXPORT}"
+        data_key = f"{base}/20261001-20261101/6f1a2b3c/{EXPORT}-00001.csv.gz"
+        self.s3.put_object(Bucket=BUCKET, Key=data_key, Body=data)
+        manifest = {
+            "assemblyId": "6f1a2b3c",
+            "account": "900000000001",
+            "columns": [
+                {"category": name.split("/")[0], "name": name.split("/")[1]} for name in header
+            ],
+            "charset": "UTF-8",
+            "compression": "GZIP",
+            "contentType": "text/csv",
+            "reportId": "cur-legacy",
+            "reportName": EXPORT,
+            "billingPeriod": {"start": "20261001T000000.000Z", "end": "20261101T000000.000Z"},
+            "bucket": BUCKET,
+            "reportKeys": [data_key],
+            "additionalArtifactKeys": [],
+        }
+        self.s3.put_object(
+            Bucket=BUCKET,
+            # Where AWS writes a legacy CUR's manifest: the billing period's folder.
+            Key=f"{base}/20261001-20261101/{EXPORT}-Manifest.json",
+            Body=json.dumps(manifest).encode(),
+        )
+        run = self.aws_connection._pull(["s3:2026-10"])
+        self.assertEqual(run.state, "done", run.message)
+        self.assertEqual((run.rows_read, run.rows_imported, run.rows_rejected), (3, 3, 0))
+        total = Decimal("1.1520000001") + Decimal("2.304") + Decimal("0.095")
+        self.assertEqual(self.db_run_sums(run), (total, total))
+        usage = self.aws_records(resource_id="i-0abc")
+        self.assertEqual(usage.cloud_account_id, self.account_contoso)
+        self.assertEqual(usage.product_id, self.ec2)
+        self.assertEqual((usage.charge_category, usage.region_id), ("Usage", "eu-west-1"))
+        self.assertEqual(usage.pricing_quantity, 12.0)
+        self.assertEqual(usage.extra_data["x_LineItemType"], "Usage")
+        self.assertEqual(usage.extra_data["x_UsageType"], "EU-BoxUsage:m5.large")
+        self.assertEqual(json.loads(usage.extra_data["x_ResourceTags"]), {"user:Team": "web"})
+        tax = self.aws_records(charge_category="Tax")
+        self.assertEqual(tax.cloud_account_id, self.account_contoso)
+        self.assertEqual(
+            self.aws_records(sub_account_id="222222222222").cloud_account_id,
+            self.account_fabrikam,
+        )
+        # The same report again: nothing new, no second run.
+        self.assertFalse(self.aws_connection._pull(["s3:2026-10"]))
+        self.assertEqual(len(self.aws_records()), 3)
+
 
 @tagged("post_install", "-at_install")
 class TestAwsWrongCredentials(UsageCommon):

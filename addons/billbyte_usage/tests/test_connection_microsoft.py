@@ -438,7 +438,7 @@ class TestMicrosoftConnection(UsageCommon):
             )
 
     def test_billed_invoice_pulled_from_the_connection_form(self):
-        wizard = self.env["billbyte.connection.invoice.wizard"].create(
+        wizard = self.env["billbyte.vendor.invoice.pull.wizard"].create(
             {
                 "connection_id": self.ms_connection.id,
                 "invoice_id": " G000123456 ",

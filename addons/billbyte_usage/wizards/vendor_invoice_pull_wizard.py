@@ -4,11 +4,11 @@ from odoo import fields, models
 from odoo.exceptions import UserError
 
 
-class BillbyteConnectionInvoiceWizard(models.TransientModel):
+class BillbyteVendorInvoicePullWizard(models.TransientModel):
     """Pull the billed usage or the billed reconciliation of a closed Partner Center
     invoice: what Microsoft finally billed for a month."""
 
-    _name = "billbyte.connection.invoice.wizard"
+    _name = "billbyte.vendor.invoice.pull.wizard"
     _description = "Pull a Billed Partner Center Invoice"
 
     connection_id = fields.Many2one(
