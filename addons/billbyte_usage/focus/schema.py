@@ -99,6 +99,7 @@ MAX_MAGNITUDE = 10**15
 # Charge dates outside these years are not usage: rejected.
 MIN_YEAR, MAX_YEAR = 1990, 2199
 
+
 def is_null(text):
     """Whether a field's text means 'no value' (empty, blanks or a literal NULL)."""
     return text is None or text.strip().lower() in NULL_TEXTS

@@ -364,14 +364,14 @@ class BillbyteConnection(models.Model):
         if not held:
             if run:
                 run._say_waiting()
-            cr.commit()
+            cr.commit()  # pylint: disable=invalid-commit
             cr.execute("SET lock_timeout = %s", [IMPORT_LOCK_WAIT])
             try:
                 cr.execute("SELECT pg_advisory_lock(%s, %s)", [PULL_LOCK_SPACE, self.id])
             finally:
                 cr.execute("RESET lock_timeout")
         # A fresh snapshot, taken once the lock is ours.
-        cr.commit()
+        cr.commit()  # pylint: disable=invalid-commit
         try:
             yield True
         finally:

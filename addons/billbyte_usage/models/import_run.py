@@ -230,7 +230,7 @@ class BillbyteImportRun(models.Model):
         with self.connection_id._import_lock(run=self):
             done = self._process_locked(source)
             if self.connection_id._commits():
-                self.env.cr.commit()
+                self.env.cr.commit()  # pylint: disable=invalid-commit
         return done
 
     def _process_locked(self, source):
@@ -238,7 +238,7 @@ class BillbyteImportRun(models.Model):
         self.write({"state": "running", "date_start": fields.Datetime.now(), "message": False})
         self._mark_worker()
         if self.connection_id._commits():
-            self.env.cr.commit()
+            self.env.cr.commit()  # pylint: disable=invalid-commit
             # A session left running by a server that died ends by itself.
             self.env.cr.execute("SET statement_timeout = %s", [IMPORT_STATEMENT_TIMEOUT])
         self.rejection_ids.unlink()

@@ -309,7 +309,11 @@ class BillbyteUsagePipeline(models.AbstractModel):
         FOCUS provider names hold it, the connection's vendor for none, NULL for a
         provider we do not know. Returns {text: vendor id or None}."""
         cr = self.env.cr
-        vendors = self.env["billbyte.cloud.vendor"].with_context(active_test=False).search([])
+        vendors = (
+            self.env["billbyte.cloud.vendor"]
+            .with_context(active_test=False)
+            .search([("focus_provider_names", "!=", False)])
+        )
         by_name = {}
         for vendor in vendors:
             for name in vendor._focus_provider_names():
