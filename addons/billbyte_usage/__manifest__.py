@@ -28,6 +28,7 @@
         "wizards/connection_account_wizard_views.xml",
         "views/billbyte_usage_menus.xml",
         "data/connection_cron.xml",
+        "data/queue_job_data.xml",
     ],
     "demo": ["demo/cloud_account_demo.xml", "demo/connection_demo.xml"],
 }

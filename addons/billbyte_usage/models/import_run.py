@@ -15,6 +15,7 @@ from odoo.exceptions import UserError
 from odoo.modules import module as odoo_module
 
 from odoo.addons.billbyte_catalog.vendor_api.errors import VendorError
+from odoo.addons.queue_job.exception import RetryableJobError
 
 _logger = logging.getLogger(__name__)
 
@@ -62,6 +63,7 @@ class BillbyteImportRun(models.Model):
     state = fields.Selection(
         [
             ("draft", "To Import"),
+            ("queued", "Queued"),
             ("waiting", "Waiting"),
             ("running", "Running"),
             ("done", "Done"),
@@ -141,7 +143,7 @@ class BillbyteImportRun(models.Model):
 
     def action_process(self):
         for run in self:
-            if run.state not in ("draft", "failed", "interrupted"):
+            if run.state not in ("draft", "queued", "failed", "interrupted"):
                 continue
             if run.pull_scope and not run.attachment_id and not run.sudo().source_path:
                 run.connection_id._pull([run.pull_scope], run=run)
@@ -211,14 +213,44 @@ class BillbyteImportRun(models.Model):
         )
 
     def action_enqueue(self):
+        """Import in the background: a queue_job job of channel billbyte_import (retried
+        while another import of the connection runs), so that no HTTP request does
+        minutes of work."""
         for run in self:
-            run.with_delay(description=self.env._("Import %s", run.display_name)).action_process()
+            job = run.with_delay(
+                description=self.env._("Import %s", run.display_name),
+            )._job_import()
+            run.write(
+                {
+                    "state": "queued",
+                    "message": self.env._("Queued: imported in the background (job %s).", job.uuid),
+                }
+            )
         return True
 
-    def _process(self, source=None):
+    def _job_import(self):
+        """The background job of one import run."""
+        self.ensure_one()
+        if self.state not in ("draft", "queued", "failed", "interrupted"):
+            return self.env._("Nothing to do: the run is %s.", self.state)
+        if self.pull_scope and not self.attachment_id and not self.sudo().source_path:
+            runs = self.connection_id._pull([self.pull_scope], run=self)
+            busy = runs is False
+        else:
+            busy = self._process(wait=False) is None
+        if busy:
+            raise RetryableJobError(
+                self.env._("Another import of %s is running.", self.connection_id.display_name),
+                seconds=30,
+            )
+        return self.message
+
+    def _process(self, source=None, wait=True):
         """Import the source in one transaction (savepoint); record the outcome either way.
 
         `source` is a connector's FOCUS source; without it the run's file is read.
+        Returns whether it imported, or None when `wait` is False and another import
+        of the connection holds its lock.
         One import of a connection at a time (the connection's import lock): a second
         one waits for the first and then finds its rows already there. Outside tests,
         the run is committed as running before the work starts (a crash leaves it to
@@ -227,7 +259,10 @@ class BillbyteImportRun(models.Model):
         self.ensure_one()
         if source is not None and not source.rows:
             return self._done_without_rows(source)
-        with self.connection_id._import_lock(run=self):
+        with self.connection_id._import_lock(wait=wait, run=self) as held:
+            if not held:
+                # Only when not waiting: the caller (a job) tries again later.
+                return None
             done = self._process_locked(source)
             if self.connection_id._commits():
                 self.env.cr.commit()  # pylint: disable=invalid-commit

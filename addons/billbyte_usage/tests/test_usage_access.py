@@ -26,11 +26,11 @@ class TestUsageAccess(UsageCommon):
         )
         run.action_enqueue()
         job = self.env["queue.job"].search(
-            [("model_name", "=", "billbyte.import.run"), ("method_name", "=", "action_process")]
+            [("model_name", "=", "billbyte.import.run"), ("method_name", "=", "_job_import")]
         )
         self.assertEqual(len(job), 1)
         self.assertEqual(job.records, run)
-        self.assertEqual(run.state, "draft")
+        self.assertEqual(run.state, "queued")
         Job.load(self.env, job.uuid).perform()
         self.assertEqual((run.state, run.rows_imported), ("done", 2))
 

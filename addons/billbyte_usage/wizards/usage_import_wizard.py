@@ -14,8 +14,20 @@ class BillbyteUsageImportWizard(models.TransientModel):
     filename = fields.Char()
     in_background = fields.Boolean(
         string="Import in the Background",
-        help="Queue the import as a background job instead of waiting for it.",
+        help="Queue the import as a background job instead of waiting for it. Files over "
+        "10 MB (system parameter billbyte.import_background_bytes) always are.",
     )
+
+    def _is_large(self):
+        """Whether the file is over the size (system parameter
+        billbyte.import_background_bytes, 10 MB by default) above which an upload is
+        imported in the background rather than in the request."""
+        limit = int(
+            self.env["ir.config_parameter"]
+            .sudo()
+            .get_param("billbyte.import_background_bytes", 10 * 1024 * 1024)
+        )
+        return len(self.file or b"") * 3 // 4 > limit
 
     def action_import(self):
         self.ensure_one()
@@ -30,7 +42,7 @@ class BillbyteUsageImportWizard(models.TransientModel):
                 "res_id": run.id,
             }
         )
-        if self.in_background:
+        if self.in_background or self._is_large():
             run.action_enqueue()
         else:
             run.action_process()
