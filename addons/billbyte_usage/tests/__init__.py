@@ -11,3 +11,4 @@ from . import test_usage_real_files
 from . import test_usage_hook
 from . import test_vendor_formats
 from . import test_usage_background
+from . import test_usage_plans
