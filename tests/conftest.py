@@ -57,10 +57,10 @@ def api_key(database):
     return keys[-1]
 
 
-@pytest.fixture(scope="session")
-def odoo_server(database, api_key, tmp_path_factory):
+def start_server(database, server_log):
+    """A real Odoo on a free local port, started as `make run` starts it; returns
+    (process, url) once it answers."""
     port = _free_port()
-    server_log = tmp_path_factory.mktemp("odoo") / "server.log"
     proc = subprocess.Popen(
         billbyte.odoo_cmd(
             database,
@@ -73,23 +73,33 @@ def odoo_server(database, api_key, tmp_path_factory):
         stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 120
+    while True:
+        if proc.poll() is not None:
+            raise RuntimeError(f"Odoo exited early: {server_log.read_text()[-2000:]}")
+        try:
+            with urllib.request.urlopen(f"{url}/web/health", timeout=5):
+                return proc, url
+        except OSError:
+            if time.time() > deadline:
+                stop_server(proc)
+                raise RuntimeError("Odoo did not answer within 120 s") from None
+            time.sleep(0.5)
+
+
+def stop_server(proc):
+    proc.terminate()
     try:
-        deadline = time.time() + 120
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"Odoo exited early: {server_log.read_text()[-2000:]}")
-            try:
-                with urllib.request.urlopen(f"{url}/web/health", timeout=5):
-                    break
-            except OSError:
-                if time.time() > deadline:
-                    raise RuntimeError("Odoo did not answer within 120 s") from None
-                time.sleep(0.5)
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+@pytest.fixture(scope="session")
+def odoo_server(database, api_key, tmp_path_factory):
+    proc, url = start_server(database, tmp_path_factory.mktemp("odoo") / "server.log")
+    try:
         yield {"url": url, "db": database, "login": "admin", "api_key": api_key}
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop_server(proc)

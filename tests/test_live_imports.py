@@ -12,49 +12,33 @@ import signal
 import subprocess
 import threading
 import time
-import urllib.request
 import xmlrpc.client
 
-import billbyte
-from conftest import _free_port
-
-HEADER = [
-    "BillingAccountId",
-    "BillingCurrency",
-    "BilledCost",
-    "ChargePeriodStart",
-    "ChargePeriodEnd",
-    "ChargeCategory",
-    "ProviderName",
-    "ServiceName",
-    "SubAccountId",
-    "PricingQuantity",
-    "ResourceId",
-]
+from conftest import start_server, stop_server
 
 
 def focus_file(rows, account, month="2026-11", compress=True):
     """A FOCUS file of `rows` lines of one account over the month's first 28 days."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(HEADER)
+    writer = None
     for n in range(rows):
         day = n % 28 + 1
-        writer.writerow(
-            [
-                "999999999999",
-                "USD",
-                f"0.{n % 1000:03d}1",
-                f"{month}-{day:02d}T00:00:00Z",
-                f"{month}-{day + 1:02d}T00:00:00Z",
-                "Usage",
-                "AWS",
-                f"Service{n % 7}",
-                account,
-                "1",
-                f"r-{n}",
-            ]
-        )
+        row = {
+            "BillingCurrency": "USD",
+            "BilledCost": f"0.{n % 1000:03d}1",
+            "ChargePeriodStart": f"{month}-{day:02d}T00:00:00Z",
+            "ChargePeriodEnd": f"{month}-{day + 1:02d}T00:00:00Z",
+            "ChargeCategory": "Usage",
+            "ProviderName": "AWS",
+            "ServiceName": f"Service{n % 7}",
+            "SubAccountId": account,
+            "PricingQuantity": "1",
+            "ResourceId": f"r-{n}",
+        }
+        if writer is None:
+            writer = csv.DictWriter(buffer, fieldnames=list(row), lineterminator="\n")
+            writer.writeheader()
+        writer.writerow(row)
     data = buffer.getvalue().encode()
     return gzip.compress(data, 1) if compress else data
 
@@ -148,34 +132,6 @@ def test_same_file_imported_twice_at_the_same_moment(odoo_server):
     assert stored == 20000
 
 
-def start_server(database, log_path):
-    port = _free_port()
-    proc = subprocess.Popen(
-        billbyte.odoo_cmd(
-            database,
-            f"--http-port={port}",
-            "--log-level=warn",
-            "--max-cron-threads=0",
-            f"--logfile={log_path}",
-        ),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 120
-    while True:
-        if proc.poll() is not None:
-            raise RuntimeError(f"Odoo exited early: {log_path.read_text()[-2000:]}")
-        try:
-            with urllib.request.urlopen(f"{url}/web/health", timeout=5):
-                return proc, url
-        except OSError:
-            if time.time() > deadline:
-                proc.kill()
-                raise RuntimeError("Odoo did not answer within 120 s") from None
-            time.sleep(0.5)
-
-
 def test_server_killed_mid_import_leaves_an_interrupted_run(database, api_key, tmp_path):
     proc, url = start_server(database, tmp_path / "first.log")
     try:
@@ -206,8 +162,7 @@ def test_server_killed_mid_import_leaves_an_interrupted_run(database, api_key, t
         proc.wait(30)
     finally:
         if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+            stop_server(proc)
     assert (
         psql(database, f"SELECT count(*) FROM billbyte_usage_record WHERE run_id = {run_id}") == "0"
     )
@@ -229,9 +184,4 @@ def test_server_killed_mid_import_leaves_an_interrupted_run(database, api_key, t
         )
         assert stored == rows
     finally:
-        proc.terminate()
-        try:
-            proc.wait(30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop_server(proc)

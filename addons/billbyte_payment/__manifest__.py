@@ -3,7 +3,7 @@
 {
     "name": "BillByte Cloud Payments",
     "summary": "Payments of cloud usage invoices: PayPal, Perfect Money, cards, deposits",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.1.0",
     "category": "Sales/Cloud Billing",
     "website": "https://github.com/billbyte/billbyte-odoo",
     "author": "BillByte",
