@@ -92,7 +92,6 @@ RECORD_FIELDS = sorted(FIELD_KINDS)
 # A plain decimal number, optionally with an exponent: what numeric accepts.
 NUMBER_RE = r"^\s*[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]{1,4})?\s*$"
 # What vendors write for "no value" in an optional column (any case).
-NULL_RE = r"^\s*(null)?\s*$"
 NULL_TEXTS = frozenset({"", "null"})
 # Amounts and quantities at or beyond this magnitude are not usage: rejected.
 MAX_MAGNITUDE = 10**15

@@ -29,7 +29,6 @@ class BillbyteUsagePipeline(models.AbstractModel):
         # generated identifiers (cN, field names from the schema) are spliced in.
         params = {
             "number_re": schema.NUMBER_RE,
-            "null_re": schema.NULL_RE,
             "vendor": run.connection_id.vendor_id.id,
             "max": schema.MAX_MAGNITUDE,
         }
@@ -39,24 +38,28 @@ class BillbyteUsagePipeline(models.AbstractModel):
             params[key] = value
             return f"%({key})s"
 
+        def is_null(raw):
+            # Empty, blanks or a literal NULL (any case). No regular expression: this
+            # runs for several columns of every row, and most values are longer.
+            return (
+                f"(coalesce(length({raw}), 0) = 0 "
+                f"OR (length({raw}) <= 8 AND upper(trim({raw})) IN ('', 'NULL')))"
+            )
+
         for field_name, (index, kind, column) in fields_map.items():
             raw = f"s.c{index}"
             if kind == "text" and field_name in schema.TRIMMED_FIELDS:
                 typed.append(
-                    f"CASE WHEN {raw} ~* %(null_re)s THEN NULL ELSE trim({raw}) END AS {field_name}"
+                    f"CASE WHEN {is_null(raw)} THEN NULL ELSE trim({raw}) END AS {field_name}"
                 )
             elif kind == "text":
-                # A literal NULL is no value (checked on short texts only: cheap).
-                typed.append(
-                    f"CASE WHEN length({raw}) <= 6 AND {raw} ~* %(null_re)s THEN NULL "
-                    f"ELSE {raw} END AS {field_name}"
-                )
+                typed.append(f"CASE WHEN {is_null(raw)} THEN NULL ELSE {raw} END AS {field_name}")
             elif kind == "number":
                 typed.append(
                     f"CASE WHEN {raw} ~ %(number_re)s THEN {raw}::numeric END AS n_{field_name}"
                 )
                 number_reasons.append(
-                    f"WHEN NOT ({raw} ~ %(number_re)s OR {raw} ~* %(null_re)s) "
+                    f"WHEN NOT ({raw} ~ %(number_re)s OR {is_null(raw)}) "
                     f"THEN format({param(env._('%s %%L is not a number', column))}, {raw})"
                 )
                 # Magnitudes no usage has (1e150, 1e400) are rejected, never stored.
@@ -74,7 +77,7 @@ class BillbyteUsagePipeline(models.AbstractModel):
                 date_joins.append(f"LEFT JOIN bb_dates {alias} ON {alias}.raw = t.raw_{field_name}")
                 dates.append(f"CASE WHEN {alias}.in_range THEN {alias}.value END AS {field_name}")
                 row_reasons.append(
-                    f"WHEN {alias}.raw IS NULL AND NOT t.raw_{field_name} ~* %(null_re)s "
+                    f"WHEN {alias}.raw IS NULL AND NOT {is_null(f't.raw_{field_name}')} "
                     f"THEN format({param(env._('%s %%L is not a date', column))}, "
                     f"t.raw_{field_name}) "
                     f"WHEN NOT {alias}.in_range "
@@ -85,7 +88,7 @@ class BillbyteUsagePipeline(models.AbstractModel):
             field_name = schema.FOCUS_COLUMNS[required][0]
             index, _kind, column = fields_map[field_name]
             required_reasons.append(
-                f"WHEN s.c{index} IS NULL OR s.c{index} ~* %(null_re)s "
+                f"WHEN {is_null(f's.c{index}')} "
                 f"THEN {param(env._('%s is empty', column))}"
             )
         for missing_field in set(schema.FIELD_KINDS) - set(fields_map):
