@@ -29,5 +29,9 @@
         "views/billbyte_usage_menus.xml",
         "data/connection_cron.xml",
     ],
-    "demo": ["demo/cloud_account_demo.xml", "demo/connection_demo.xml"],
+    "demo": [
+        "demo/cloud_account_demo.xml",
+        "demo/connection_demo.xml",
+        "demo/usage_demo.xml",
+    ],
 }

@@ -8,3 +8,4 @@ from . import usage_pipeline
 from . import res_partner
 from . import product_product
 from . import product_pricelist
+from . import usage_demo

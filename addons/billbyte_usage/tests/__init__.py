@@ -7,3 +7,6 @@ from . import test_usage_access
 from . import test_connection_aws
 from . import test_connection_microsoft
 from . import test_connection_pull
+from . import test_portal_fields
+from . import test_standard_groups
+from . import test_usage_demo
