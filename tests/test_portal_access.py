@@ -226,9 +226,9 @@ def test_portal_readable_fields_are_the_documented_allow_list(odoo_server, porta
     for model in billbyte_models + ODOO_MODELS_WE_EXTEND:
         every_field = admin_call(odoo_server, model, "fields_get", attributes=["type"])
         readable = call(model, "fields_get", attributes=["type"])
-        assert our_fields(model, readable) == PORTAL_FIELDS.get(model, set()) & set(every_field), (
-            model
-        )
+        # Whether a record is archived is readable wherever it is (searches filter on it).
+        expected = PORTAL_FIELDS.get(model, set()) | {"active"}
+        assert our_fields(model, readable) == expected & our_fields(model, every_field), model
 
 
 def test_portal_reads_own_usage_over_xmlrpc_but_no_vendor_data(odoo_server, portal):

@@ -75,7 +75,39 @@ class TestUsageStandardGroups(UsageCommon):
         names, rows = open_list(
             Line,
             view_xmlid="billbyte_usage.billbyte_usage_line_view_list",
-            domain=ast.literal_eval(action["domain"]),
+            domain=ast.literal_eval(action["domain"])
+            + [("billbyte_cloud_account_id", "=", self.account_contoso.id)],
         )
         self.assertIn("billbyte_price", names)
         self.assertEqual(len(rows), 1)
+
+    def test_our_fields_read_for_every_group(self):
+        """Every BillByte field a user is shown on the Odoo models we add fields to
+        (fields_get: what an export or an API client offers) reads for every group;
+        those a group may not use are not offered."""
+        self.import_bytes(
+            focus_csv([focus_row("111111111111", "2026-10-01", "AmazonEC2", "1.00", "10")])
+        )
+        records = [
+            self.contoso,
+            self.ec2,
+            self.ec2.product_tmpl_id,
+            self.cost_plus_usd,
+            self.usage_lines(self.account_contoso),
+        ]
+        for role, user in self.users.items():
+            for record in records:
+                record = record.with_user(user)
+                if not record.has_access("read"):
+                    continue
+                with self.subTest(role=role, model=record._name):
+                    ours = [name for name in record.fields_get() if name.startswith("billbyte_")]
+                    if not ours:
+                        continue  # res.partner's are billbyte_payment's
+                    (values,) = record.read(ours)
+                    self.assertEqual(
+                        "billbyte_cloud_account_count" in values,
+                        record._name == "res.partner"
+                        and "billbyte_cloud_account_count" in record._fields
+                        and role == "cloud_user",
+                    )
