@@ -113,3 +113,11 @@ class TestUsageDemo(UsageCommon):
         self.assertGreaterEqual(len(groups), 30)
         azure = self.env.ref("billbyte_usage.cloud_account_demo_azure")
         self.assertGreater(azure.unbilled_amount, 0)
+
+    def test_app_opens_on_unbilled_usage(self):
+        root = self.env.ref("billbyte_catalog.menu_billbyte_root")
+        menus = self.env["ir.ui.menu"].load_web_menus(debug=False)
+        self.assertEqual(
+            menus[root.id]["actionID"],
+            self.env.ref("billbyte_usage.action_billbyte_unbilled_usage").id,
+        )
