@@ -30,5 +30,9 @@
         "data/connection_cron.xml",
         "data/queue_job_data.xml",
     ],
-    "demo": ["demo/cloud_account_demo.xml", "demo/connection_demo.xml"],
+    "demo": [
+        "demo/cloud_account_demo.xml",
+        "demo/connection_demo.xml",
+        "demo/usage_demo.xml",
+    ],
 }

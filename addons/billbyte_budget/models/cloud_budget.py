@@ -12,6 +12,18 @@ class BillbyteCloudBudget(models.Model):
     _inherit = ["mail.thread"]
     _order = "cloud_account_id, id"
     _check_company_auto = True
+    # What a customer may read of their own budgets (see billbyte_catalog's models/base.py).
+    _billbyte_portal_fields = frozenset(
+        {
+            "name",
+            "cloud_account_id",
+            "partner_id",
+            "company_id",
+            "currency_id",
+            "amount",
+            "alert_threshold",
+        }
+    )
 
     name = fields.Char(required=True, tracking=True)
     cloud_account_id = fields.Many2one(

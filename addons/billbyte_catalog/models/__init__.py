@@ -1,5 +1,7 @@
+from . import base
 from . import cloud_vendor
 from . import product_template
+from . import product_product
 from . import product_pricelist
 from . import bundle_line
 from . import price_history

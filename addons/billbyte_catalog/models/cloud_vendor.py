@@ -14,6 +14,9 @@ class BillbyteCloudVendor(models.Model):
     _name = "billbyte.cloud.vendor"
     _description = "Cloud Vendor"
     _order = "sequence, name"
+    # What a customer may read of a vendor (see models/base.py): never its price
+    # sync set-up or billing currency.
+    _billbyte_portal_fields = frozenset({"name", "code", "sequence", "image_128"})
 
     name = fields.Char(required=True, translate=True)
     code = fields.Char(

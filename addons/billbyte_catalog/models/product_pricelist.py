@@ -119,23 +119,28 @@ class ProductPricelist(models.Model):
         self may be empty (no pricelist): a bundle is then the sum of its parts'
         sales prices."""
         self and self.ensure_one()
-        company = self.company_id or self.env.company
-        currency = currency or self.currency_id or company.currency_id
+        # Bundle parts, vendor costs and the strategy's terms are not every user's
+        # to read, but whoever may see a price gets the same one (a portal customer,
+        # an accountant): the price is computed from them as the system.
+        pricelist = self.sudo()
+        template = template.sudo()
+        company = pricelist.company_id or self.env.company
+        currency = currency or pricelist.currency_id or company.currency_id
         day = fields.Date.to_date(date) if date else fields.Date.context_today(self)
         if template.billbyte_is_bundle and template.billbyte_bundle_pricing == "sum":
             price = 0.0
             for line in template.billbyte_bundle_line_ids:
-                part_price = self._get_product_price(
+                part_price = pricelist._get_product_price(
                     line.product_id, line.quantity, currency=currency, date=date or day
                 )
                 price += part_price * line.quantity
-        elif self.billbyte_strategy == "cost_plus" and template._billbyte_cost_currency():
+        elif pricelist.billbyte_strategy == "cost_plus" and template._billbyte_cost_currency():
             cost = template._billbyte_cost_currency()._convert(
-                template.billbyte_vendor_cost, self.currency_id, company, day, round=False
+                template.billbyte_vendor_cost, pricelist.currency_id, company, day, round=False
             )
-            price = self._billbyte_cost_plus_unit_price(cost)
-            if currency != self.currency_id:
-                price = self.currency_id._convert(price, currency, company, day, round=False)
+            price = pricelist._billbyte_cost_plus_unit_price(cost)
+            if currency != pricelist.currency_id:
+                price = pricelist.currency_id._convert(price, currency, company, day, round=False)
         else:
             return None
         if uom and uom != template.uom_id:

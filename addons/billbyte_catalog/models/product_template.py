@@ -11,6 +11,22 @@ from odoo.tools import float_compare
 class ProductTemplate(models.Model):
     _inherit = "product.template"
 
+    # What a customer may read of a catalog item (see models/base.py): the
+    # offer as the portal catalog shows it, never its cost or audience.
+    _billbyte_portal_fields = frozenset(
+        {
+            "billbyte_vendor_id",
+            "billbyte_vendor_image",
+            "billbyte_offer_type",
+            "billbyte_service_name",
+            "billbyte_sku_id",
+            "billbyte_term",
+            "billbyte_vendor_unit",
+            "billbyte_is_catalog_item",
+            "billbyte_is_bundle",
+        }
+    )
+
     billbyte_vendor_id = fields.Many2one(
         "billbyte.cloud.vendor",
         string="Cloud Vendor",
@@ -72,8 +88,14 @@ class ProductTemplate(models.Model):
         string="Cloud Bundle",
         help="Sells several offers as one catalog item; a quotation gets its parts.",
     )
+    # Bundle parts are readable by sales staff and Cloud Billing users only
+    # (ir.model.access): the field is theirs, so other users' product forms open.
     billbyte_bundle_line_ids = fields.One2many(
-        "billbyte.bundle.line", "bundle_tmpl_id", string="Bundle Parts", copy=True
+        "billbyte.bundle.line",
+        "bundle_tmpl_id",
+        string="Bundle Parts",
+        copy=True,
+        groups="billbyte_catalog.group_billbyte_user,sales_team.group_sale_salesman",
     )
     billbyte_bundle_pricing = fields.Selection(
         [("sum", "Sum of Parts"), ("own", "Own Price")],
@@ -128,9 +150,15 @@ class ProductTemplate(models.Model):
 
     # Prices
     billbyte_price_history_ids = fields.One2many(
-        "billbyte.price.history", "product_tmpl_id", string="Price History"
+        "billbyte.price.history",
+        "product_tmpl_id",
+        string="Price History",
+        groups="billbyte_catalog.group_billbyte_user",
     )
-    billbyte_price_history_count = fields.Integer(compute="_compute_billbyte_price_history_count")
+    billbyte_price_history_count = fields.Integer(
+        compute="_compute_billbyte_price_history_count",
+        groups="billbyte_catalog.group_billbyte_user",
+    )
     billbyte_strategy_pricelist_id = fields.Many2one(
         "product.pricelist",
         string="Priced by Strategy",
@@ -159,9 +187,10 @@ class ProductTemplate(models.Model):
     def _compute_billbyte_bundle_list_price(self):
         for template in self:
             if template.billbyte_is_bundle and template.billbyte_bundle_pricing == "sum":
+                # Catalog structure: the price is the same whoever may read the parts.
                 template.billbyte_bundle_list_price = sum(
                     line.quantity * line.product_id.lst_price
-                    for line in template.billbyte_bundle_line_ids
+                    for line in template.sudo().billbyte_bundle_line_ids
                 )
             else:
                 template.billbyte_bundle_list_price = template.list_price
@@ -212,7 +241,8 @@ class ProductTemplate(models.Model):
 
     @api.constrains("billbyte_is_bundle")
     def _check_billbyte_bundle(self):
-        for template in self.filtered(lambda t: not t.billbyte_is_bundle):
+        # Catalog structure, checked whoever edits the product (e.g. an accountant).
+        for template in self.sudo().filtered(lambda t: not t.billbyte_is_bundle):
             if template.billbyte_bundle_line_ids:
                 raise ValidationError(
                     self.env._(
@@ -220,9 +250,13 @@ class ProductTemplate(models.Model):
                         product=template.display_name,
                     )
                 )
-        used_in = self.env["billbyte.bundle.line"].search(
-            [("product_id.product_tmpl_id", "in", self.filtered("billbyte_is_bundle").ids)],
-            limit=1,
+        used_in = (
+            self.env["billbyte.bundle.line"]
+            .sudo()
+            .search(
+                [("product_id.product_tmpl_id", "in", self.filtered("billbyte_is_bundle").ids)],
+                limit=1,
+            )
         )
         if used_in:
             raise ValidationError(

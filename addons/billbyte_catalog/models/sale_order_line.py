@@ -6,6 +6,9 @@ from odoo import api, fields, models
 class SaleOrderLine(models.Model):
     _inherit = "sale.order.line"
 
+    # A customer reads their own order lines: which of them came with a bundle.
+    _billbyte_portal_fields = frozenset({"billbyte_bundle_parent_id", "billbyte_bundle_part_ids"})
+
     billbyte_bundle_parent_id = fields.Many2one(
         "sale.order.line",
         string="Part of Bundle",
@@ -76,7 +79,8 @@ class SaleOrderLine(models.Model):
                 "billbyte_bundle_line_id": part.id,
             }
             for line in bundle_lines
-            for part in line.product_id.product_tmpl_id.billbyte_bundle_line_ids
+            # Catalog structure: whoever may sell the bundle gets its parts.
+            for part in line.product_id.product_tmpl_id.sudo().billbyte_bundle_line_ids
         ]
         return self.create(vals_list) if vals_list else self.browse()
 

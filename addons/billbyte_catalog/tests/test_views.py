@@ -2,8 +2,12 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 import ast
 import base64
+import io
+
+from PIL import Image
 
 from odoo.tests import Form, tagged
+from odoo.tools.misc import file_path
 
 from .common import CatalogCommon, csv_bytes
 
@@ -87,3 +91,16 @@ class TestViews(CatalogCommon):
             form.quantity = 720
         self.assertTrue(simulator.line_ids)
         self.assertEqual(simulator.line_ids[0].pricelist_id, self.cost_plus_eur)
+
+    def test_app_icon_is_drawn(self):
+        """The app's menu icon and the portal tile show the cloud-and-coin icon,
+        not a plain square."""
+        root = self.env.ref("billbyte_catalog.menu_billbyte_root")
+        self.assertEqual(root.web_icon, "billbyte_catalog,static/description/icon.png")
+        icon = Image.open(io.BytesIO(base64.b64decode(root.web_icon_data))).convert("RGB")
+        self.assertEqual(icon.size, (128, 128))
+        self.assertGreater(len(icon.getcolors(128 * 128)), 100)
+        tile = self.env.ref("billbyte_catalog.portal_my_home_cloud_catalog").arch
+        self.assertIn("/billbyte_catalog/static/description/icon.svg", tile)
+        with open(file_path("billbyte_catalog/static/description/icon.svg"), "rb") as svg:
+            self.assertIn(b"<svg", svg.read(200))

@@ -13,3 +13,4 @@ from . import usage_aggregation
 from . import res_partner
 from . import product_product
 from . import product_pricelist
+from . import usage_demo

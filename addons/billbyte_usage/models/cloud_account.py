@@ -15,6 +15,23 @@ class BillbyteCloudAccount(models.Model):
     _billbyte_usage_field = "cloud_account_id"
     _order = "partner_id, name"
     _check_company_auto = True
+    # What a customer may read of their own cloud accounts (see billbyte_catalog's
+    # models/base.py): never the pricing strategy or the analytic account.
+    _billbyte_portal_fields = frozenset(
+        {
+            "name",
+            "vendor_id",
+            "vendor_account_id",
+            "vendor_customer_id",
+            "partner_id",
+            "company_id",
+            "currency_id",
+            "billing_cycle",
+            "state",
+            "billed_until",
+            "unbilled_amount",
+        }
+    )
 
     name = fields.Char(required=True, tracking=True)
     vendor_id = fields.Many2one(

@@ -326,8 +326,9 @@ class BillbyteConnection(models.Model):
     @api.model
     def _commits(self):
         """Whether imports commit their steps: always, except inside tests, whose
-        transaction is rolled back at their end (and whose cursor refuses commits)."""
-        return not odoo_module.current_test
+        transaction is rolled back at their end (and whose cursor refuses commits),
+        and while modules load (the demo data imports usage inside the install)."""
+        return not odoo_module.current_test and self.env.registry.ready
 
     @contextmanager
     def _import_lock(self, wait=True, run=None):

@@ -6,14 +6,18 @@ from odoo import fields, models
 class ResPartner(models.Model):
     _inherit = "res.partner"
 
+    # Cloud accounts are Cloud Billing's records: other users (an accountant, a
+    # salesman) read contacts without them.
     billbyte_cloud_account_ids = fields.One2many(
         "billbyte.cloud.account",
         "partner_id",
         string="Cloud Accounts",
+        groups="billbyte_catalog.group_billbyte_user",
     )
     billbyte_cloud_account_count = fields.Integer(
         compute="_compute_billbyte_cloud_account_count",
         string="Cloud Account Count",
+        groups="billbyte_catalog.group_billbyte_user",
     )
 
     def _compute_billbyte_cloud_account_count(self):

@@ -21,6 +21,48 @@ class BillbyteUsageRecord(models.Model):
     _check_company_auto = True
     # Written only by the pipeline; the import run says who and when.
     _log_access = False
+    # What a customer may read of their own usage (see billbyte_catalog's
+    # models/base.py): what they used, when and where, and what they pay for it.
+    # Never the vendor's costs, prices or discounts (BilledCost, EffectiveCost,
+    # ListCost, ContractedCost, the extra columns, ChargeDescription, which
+    # states unit prices), the payer account, the vendor's invoice, the
+    # connection or import run, or the pricing strategy.
+    _billbyte_portal_fields = frozenset(
+        {
+            "cloud_account_id",
+            "partner_id",
+            "product_id",
+            "vendor_id",
+            "company_id",
+            "sub_account_id",
+            "sub_account_name",
+            "provider_name",
+            "publisher_name",
+            "charge_period_start",
+            "charge_period_end",
+            "billing_period_start",
+            "billing_period_end",
+            "charge_category",
+            "charge_class",
+            "charge_frequency",
+            "service_name",
+            "service_category",
+            "sku_id",
+            "consumed_quantity",
+            "consumed_unit",
+            "pricing_quantity",
+            "pricing_unit",
+            "resource_id",
+            "resource_name",
+            "region_id",
+            "region_name",
+            "charge_date",
+            "usage_date",
+            "corrected_period",
+            "currency_id",
+            "price",
+        }
+    )
 
     # Indexed by a BRIN index (see _auto_init): records are appended run after run.
     run_id = FactMany2one("billbyte.import.run", readonly=True)

@@ -12,3 +12,6 @@ from . import test_usage_hook
 from . import test_vendor_formats
 from . import test_usage_background
 from . import test_usage_plans
+from . import test_portal_fields
+from . import test_standard_groups
+from . import test_usage_demo

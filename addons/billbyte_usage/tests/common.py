@@ -163,6 +163,8 @@ class UsageCommon(TransactionCase):
             {"name": "Northwind", "property_product_pricelist": cls.cost_plus_eur.id}
         )
         Account = cls.env["billbyte.cloud.account"]
+        # Cloud accounts of the demo data, with a month of usage.
+        cls.accounts_before = Account.with_context(active_test=False).search([])
         cls.account_contoso = Account.create(
             {
                 "name": "Contoso prod",
@@ -211,7 +213,11 @@ class UsageCommon(TransactionCase):
         return self.env["billbyte.import.run"].browse(action["res_id"])
 
     def usage_lines(self, account=None, **domain):
-        clauses = [("billbyte_cloud_account_id", "!=", False)]
+        """The usage lines this test made (the demo data's usage is left out)."""
+        clauses = [
+            ("billbyte_cloud_account_id", "!=", False),
+            ("billbyte_cloud_account_id", "not in", self.accounts_before.ids),
+        ]
         if account:
             clauses.append(("billbyte_cloud_account_id", "=", account.id))
         clauses += [(key, "=", value) for key, value in domain.items()]
