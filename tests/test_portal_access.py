@@ -249,7 +249,7 @@ def test_portal_reads_own_usage_over_xmlrpc_but_no_vendor_data(odoo_server, port
     assert "pricelist_id" not in account
     assert account["vendor_account_id"] == "444455556666"
     (usage,) = call("billbyte.cloud.account", "get_unbilled_usage", [portal["account_id"]])
-    assert usage["total"] == 1.42 and "cost" not in usage
+    assert usage["total"] == "1.42" and "cost" not in usage
 
 
 def test_portal_reads_own_usage_over_jsonrpc_with_api_key(odoo_server, portal):

@@ -88,8 +88,7 @@ class BillbyteUsagePipeline(models.AbstractModel):
             field_name = schema.FOCUS_COLUMNS[required][0]
             index, _kind, column = fields_map[field_name]
             required_reasons.append(
-                f"WHEN {is_null(f's.c{index}')} "
-                f"THEN {param(env._('%s is empty', column))}"
+                f"WHEN {is_null(f's.c{index}')} THEN {param(env._('%s is empty', column))}"
             )
         for missing_field in set(schema.FIELD_KINDS) - set(fields_map):
             kind = schema.FIELD_KINDS[missing_field]

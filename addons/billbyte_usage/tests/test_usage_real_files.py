@@ -32,8 +32,12 @@ class TestUsageRealFiles(UsageCommon):
             }
         )
 
-    def all_records(self, **domain):
-        return self.env["billbyte.usage.record"].search([(k, "=", v) for k, v in domain.items()])
+    def all_records(self, connections=None, **domain):
+        """Usage records of the test's connections (not the demo data's)."""
+        connections = connections or self.connection
+        return self.env["billbyte.usage.record"].search(
+            [("connection_id", "in", connections.ids)] + [(k, "=", v) for k, v in domain.items()]
+        )
 
     # -- 6. NULLs ---------------------------------------------------------------
     def test_literal_null_in_optional_columns_is_no_value(self):
@@ -115,18 +119,17 @@ class TestUsageRealFiles(UsageCommon):
         ]
         # The same lines, in another column order, as an export would write them.
         reordered = list(reversed(FOCUS_12_HEADER))
+        both = self.connection | other
         for first, second in ((self.connection, other), (other, self.connection)):
-            self.env["billbyte.usage.record"].search([]).unlink()
-            self.env["account.analytic.line"].search(
-                [("billbyte_cloud_account_id", "!=", False)]
-            ).unlink()
+            self.all_records(both).unlink()
+            self.usage_lines(self.account_contoso).unlink()
             one = self.import_bytes(focus_csv(rows), connection=first)
             two = self.import_bytes(focus_csv(rows, header=reordered), connection=second)
             self.assertEqual((one.rows_imported, two.rows_imported), (2, 0))
             self.assertEqual(two.rows_duplicate, 2)
             again = self.import_bytes(focus_csv(rows), connection=second, filename="again.csv")
             self.assertEqual(again.rows_imported, 0)
-            self.assertEqual(len(self.all_records()), 2)
+            self.assertEqual(len(self.all_records(both)), 2)
             self.assertEqual(self.account_contoso.unbilled_amount, 3.60)
 
     # -- 9. several providers in one file ----------------------------------------
