@@ -259,7 +259,7 @@ def main():
     def import_once(label):
         with registry.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True})
-            run = env["billbyte.import.run"].create(
+            run = env["billbyte.usage.import"].create(
                 {"connection_id": connection_id, "source": label, "source_path": str(path)}
             )
             cr.commit()

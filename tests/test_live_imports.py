@@ -86,7 +86,7 @@ class Client:
 
     def run(self, run_id):
         return self.call(
-            "billbyte.import.run",
+            "billbyte.usage.import",
             "read",
             [run_id],
             ["state", "message", "rows_read", "rows_imported", "rows_duplicate"],
@@ -152,7 +152,7 @@ def test_server_killed_mid_import_leaves_an_interrupted_run(database, api_key, t
         while time.time() < deadline and not run_id:
             run_id = psql(
                 database,
-                "SELECT id FROM billbyte_import_run WHERE state = 'running' "
+                "SELECT id FROM billbyte_usage_import WHERE state = 'running' "
                 f"AND connection_id = {int(connection)}",
             )
             time.sleep(0.2)
@@ -175,7 +175,7 @@ def test_server_killed_mid_import_leaves_an_interrupted_run(database, api_key, t
         assert "nothing of it was stored" in run["message"]
         # Imported again at once: it does not wait on the dead session; each row once.
         started = time.monotonic()
-        client.call("billbyte.import.run", "action_process", [int(run_id)])
+        client.call("billbyte.usage.import", "action_process", [int(run_id)])
         run = client.run(int(run_id))
         assert (run["state"], run["rows_imported"]) == ("done", rows), run
         assert time.monotonic() - started < 120

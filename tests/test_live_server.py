@@ -123,7 +123,7 @@ def test_api_uploads_usage_and_reads_unbilled_usage(odoo_server):
         },
     )
     run_id = call("billbyte.usage.import.wizard", "action_import", [wizard])["res_id"]
-    (run,) = call("billbyte.import.run", "read", [run_id], ["state", "rows_imported"])
+    (run,) = call("billbyte.usage.import", "read", [run_id], ["state", "rows_imported"])
     assert (run["state"], run["rows_imported"]) == ("done", 2)
     (usage,) = call("billbyte.cloud.account", "get_unbilled_usage", [account])
     # The customer's default pricelist is a fixed-price one and EC2 has no price on

@@ -19,7 +19,7 @@
         "views/cloud_account_views.xml",
         "wizards/vendor_invoice_pull_wizard_views.xml",
         "views/connection_views.xml",
-        "views/import_run_views.xml",
+        "views/usage_import_views.xml",
         "wizards/usage_assign_wizard_views.xml",
         "views/usage_record_views.xml",
         "views/account_analytic_line_views.xml",

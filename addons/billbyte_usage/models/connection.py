@@ -52,7 +52,7 @@ class BillbyteConnection(models.Model):
         "res.company", required=True, index=True, default=lambda self: self.env.company
     )
     active = fields.Boolean(default=True)
-    import_run_ids = fields.One2many("billbyte.import.run", "connection_id", string="Import Runs")
+    import_run_ids = fields.One2many("billbyte.usage.import", "connection_id", string="Import Runs")
     import_run_count = fields.Integer(compute="_compute_import_run_count")
     last_import_date = fields.Datetime(readonly=True, copy=False)
 
@@ -190,7 +190,7 @@ class BillbyteConnection(models.Model):
     )
 
     def _compute_import_run_count(self):
-        groups = self.env["billbyte.import.run"]._read_group(
+        groups = self.env["billbyte.usage.import"]._read_group(
             [("connection_id", "in", self.ids)], ["connection_id"], ["__count"]
         )
         counts = {connection.id: count for connection, count in groups}
@@ -248,7 +248,7 @@ class BillbyteConnection(models.Model):
     def action_view_import_runs(self):
         self.ensure_one()
         action = self.env["ir.actions.actions"]._for_xml_id(
-            "billbyte_usage.action_billbyte_import_run"
+            "billbyte_usage.action_billbyte_usage_import"
         )
         action["domain"] = [("connection_id", "=", self.id)]
         action["context"] = {"default_connection_id": self.id}
@@ -339,7 +339,7 @@ class BillbyteConnection(models.Model):
         import's transaction begins its snapshot and given back after its commit: an
         import that waited starts on a fresh snapshot holding the first one's rows.
         A dead holder cannot block it: runs whose server died are marked interrupted
-        and their sessions ended first (billbyte.import.run._check_interrupted).
+        and their sessions ended first (billbyte.usage.import._check_interrupted).
 
         Yields whether the lock is held (False only when `wait` is False and another
         import holds it). Inside tests (no commits) the lock is the transaction's.
@@ -356,7 +356,7 @@ class BillbyteConnection(models.Model):
         cr.execute("SELECT pg_try_advisory_lock(%s, %s)", [PULL_LOCK_SPACE, self.id])
         held = cr.fetchone()[0]
         if not held:
-            self.env["billbyte.import.run"]._check_interrupted(self)
+            self.env["billbyte.usage.import"]._check_interrupted(self)
             cr.execute("SELECT pg_try_advisory_lock(%s, %s)", [PULL_LOCK_SPACE, self.id])
             held = cr.fetchone()[0]
         if not held and not wait:
@@ -396,7 +396,7 @@ class BillbyteConnection(models.Model):
             return self._pull_scopes(scopes, run)
 
     def _pull_scopes(self, scopes, run):
-        runs = self.env["billbyte.import.run"]
+        runs = self.env["billbyte.usage.import"]
         errors = []
         connector = self._connector()
         for scope in scopes or connector.scopes():

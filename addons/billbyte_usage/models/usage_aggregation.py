@@ -15,7 +15,7 @@ DELTA_TABLE = (
 )
 
 
-# One file per step of the pipeline, on purpose (see usage_import.py).
+# One file per step of the pipeline, on purpose (see usage_staging.py).
 class BillbyteUsagePipeline(models.AbstractModel):
     _inherit = "billbyte.usage.pipeline"  # pylint: disable=consider-merging-classes-inherited
 

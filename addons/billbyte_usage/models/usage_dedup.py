@@ -8,7 +8,7 @@ from odoo import models
 from ..focus import schema
 
 
-# One file per step of the pipeline, on purpose (see usage_import.py).
+# One file per step of the pipeline, on purpose (see usage_staging.py).
 class BillbyteUsagePipeline(models.AbstractModel):
     _inherit = "billbyte.usage.pipeline"  # pylint: disable=consider-merging-classes-inherited
 

@@ -183,7 +183,7 @@ class BillbyteUsageDemo(models.AbstractModel):
         connection (xml ids). A connection that already has an import run is left
         alone. Returns the import runs."""
         last_day = fields.Date.context_today(self) - timedelta(days=1)
-        runs = self.env["billbyte.import.run"]
+        runs = self.env["billbyte.usage.import"]
         for xmlid in connection_xmlids:
             connection = self.env.ref(xmlid, raise_if_not_found=False)
             if connection and not connection.import_run_ids:
@@ -203,7 +203,7 @@ class BillbyteUsageDemo(models.AbstractModel):
             order="id",
         )
         if not accounts:
-            return self.env["billbyte.import.run"]
+            return self.env["billbyte.usage.import"]
         content = demo_focus_csv(
             connection.vendor_id.code,
             [(account.vendor_account_id, account.name) for account in accounts],
@@ -211,7 +211,7 @@ class BillbyteUsageDemo(models.AbstractModel):
             days,
         )
         filename = f"focus-demo-{connection.vendor_id.code}-{last_day:%Y-%m-%d}.csv"
-        run = self.env["billbyte.import.run"].create(
+        run = self.env["billbyte.usage.import"].create(
             {"connection_id": connection.id, "source": filename}
         )
         run.attachment_id = self.env["ir.attachment"].create(

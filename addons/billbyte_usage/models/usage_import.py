@@ -1,419 +1,502 @@
 # Copyright 2026 BillByte
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-"""The usage pipeline, step 1: a FOCUS source in, staged and looked up.
-
-FOCUS rows in, rated records and unbilled analytic lines out. Every step is
-set-based SQL over the whole source (PostgreSQL COPY into a work table, then a
-handful of statements), so the cost per row stays close to that of COPY itself.
-Connectors (files, AWS, Microsoft, Google Cloud) all feed `_import_focus_stream`.
-
-The steps live in one file each, all on the model `billbyte.usage.pipeline`:
-- here: staging (focus/csv_stage.py) and the lookups of everything rows refer to;
-- usage_typing.py: typing, validating, keying and rating the rows (one statement);
-- usage_dedup.py: duplicates, restatements, late rows, inserting the records;
-- usage_rating.py: the rates and strategies rating reads, and re-rating;
-- usage_aggregation.py: the unbilled analytic lines, and the hook
-  `billbyte.cloud.account._usage_lines_changed(keys)` later steps override.
-"""
-
-import csv
+import gzip
 import io
-from contextlib import contextmanager
-from decimal import Decimal
+import logging
+import os
+import socket
+import time
+import zlib
 
-from psycopg2.extras import execute_values
+import psycopg2
 
-from odoo import api, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.modules import module as odoo_module
 
-from ..connectors import formats
-from ..focus import csv_stage, schema
-from ..focus.source import FocusSource
+from odoo.addons.billbyte_catalog.vendor_api.errors import VendorError
+from odoo.addons.queue_job.exception import RetryableJobError
+
+_logger = logging.getLogger(__name__)
+
+# The longest one statement of an import may run: a session whose server died stops
+# by itself after at most this long (and is ended at once by _check_interrupted).
+IMPORT_STATEMENT_TIMEOUT = "20min"
 
 
-class BillbyteUsagePipeline(models.AbstractModel):
-    _name = "billbyte.usage.pipeline"
-    _description = "Cloud Usage Pipeline"
+def _process_started(pid):
+    """The start time of a local process (from /proc), or None if there is none."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as handle:
+            return handle.read().rsplit(b")", 1)[1].split()[19].decode()
+    except (OSError, IndexError):
+        return None
 
-    # ------------------------------------------------------------------
-    # Import
-    # ------------------------------------------------------------------
-    @api.model
-    def _map_columns(self, header):
-        """Map the file's columns to usage record fields; the rest is extra data."""
-        fields_map, extras = {}, []
-        for index, raw_name in enumerate(header):
-            name = raw_name.strip()
-            focus = schema.canonical_name(name)
-            if focus:
-                field_name, kind = schema.FOCUS_COLUMNS[focus]
-                # A file may carry a deprecated name next to its successor (FOCUS
-                # 1.3's ServiceProviderName beside ProviderName): the newer one wins.
-                if field_name in fields_map and focus not in schema.ALIASES:
-                    extras.append((name, index))
-                    continue
-                if field_name in fields_map:
-                    extras.append((fields_map[field_name][2], fields_map[field_name][0]))
-                fields_map[field_name] = (index, kind, name)
-            elif name:
-                extras.append((name, index))
-        missing = [
-            column
-            for column in schema.REQUIRED_COLUMNS
-            if schema.FOCUS_COLUMNS[column][0] not in fields_map
-        ]
-        if missing:
-            raise UserError(
-                self.env._(
-                    "The file is missing the required FOCUS column %(columns)s. Found: %(found)s.",
-                    columns=", ".join(missing),
-                    found=", ".join(h.strip() for h in header[:40]) or self.env._("nothing"),
-                )
-            )
-        return fields_map, extras
 
-    @api.model
-    def _import_focus_stream(self, run, stream):
-        """Import a FOCUS CSV stream (bytes) for an import run; return the run's stats.
+class BillbyteImportRun(models.Model):
+    """One import of vendor usage: a file or a connector pull, with its outcome."""
 
-        Runs inside the caller's transaction: any exception leaves nothing behind.
-        """
-        cr = self.env.cr
-        header, first_line = csv_stage.read_header(self.env, stream)
-        vendor_format = formats.detect(header)
-        if vendor_format:
-            return self._import_vendor_format(run, vendor_format, header, stream)
-        fields_map, extras = self._map_columns(header)
-        ncols = len(header)
-        self._drop_work_tables()
-        # The file lands in an unlogged table of this transaction (it never outlives
-        # it), not a temporary one: PostgreSQL's parallel workers can scan it, so
-        # typing the rows uses every core. The rest reads it as bb_stage.
-        stage = self._work_table("stage")
-        columns = ", ".join(f"c{i} text" for i in range(ncols))
-        cr.execute(  # pylint: disable=sql-injection
-            f"CREATE UNLOGGED TABLE {stage} ({columns}, line_no int)"
-        )
-        cr.execute(f"CREATE TEMP VIEW bb_stage AS SELECT * FROM {stage}")  # pylint: disable=sql-injection
-        source = csv_stage.stage(self.env, stream, stage, ncols, first_line)
-        rows_read = len(source.starts)
-        if not rows_read:
-            raise UserError(self.env._("The file has column names but no usage rows."))
-        # Set-based steps want hash joins and aggregates held in memory. (The stage
-        # is not analysed: the planner sizes a table never analysed by its pages.)
-        cr.execute("SET LOCAL work_mem = '256MB'")
-        created = self._stage_lookups(run, fields_map)
-        self._build_rows(run, fields_map, extras, ncols)
-        if created:
-            # Services met only on rejected lines do not stay in the catalog.
-            cr.execute(
-                "SELECT DISTINCT product_id FROM bb_rows "
-                "WHERE reject_reason IS NULL AND product_id = ANY(%s)",
-                [created.product_variant_id.ids],
-            )
-            used = {product_id for (product_id,) in cr.fetchall()}
-            created.filtered(lambda t: t.product_variant_id.id not in used).unlink()
-        with self._parallel():
-            cr.execute(
-                "SELECT count(*) FILTER (WHERE reject_reason IS NOT NULL), "
-                "count(*) FILTER (WHERE reject_reason IS NULL AND is_late), "
-                "sum(billed_cost)::text, (sum(billed_cost) FILTER (WHERE reject_reason IS NULL))::text, "
-                "min(charge_date) FILTER (WHERE reject_reason IS NULL), "
-                "max(charge_date) FILTER (WHERE reject_reason IS NULL) FROM bb_rows"
-            )
-            rejected, late, source_sum, imported_sum, period_start, period_end = cr.fetchone()
-        if rejected:
-            self._store_rejections(run, ncols)
-        stats = self._store_records(run, run.connection_id, late=late)
-        stats["rows_read"] = rows_read
-        stats.update(
-            rows_rejected=rejected,
-            # Decimal from the numeric's text: Odoo's cursor would hand back a float.
-            source_billed_cost=Decimal(source_sum or 0),
-            imported_billed_cost=Decimal(imported_sum or 0),
-            period_start=period_start,
-            period_end=period_end,
-        )
-        stats["rows_duplicate"] = rows_read - rejected - stats["rows_imported"]
-        stats["message"] = self._outcome_message(stats)
-        self._drop_work_tables()
-        return stats
+    _name = "billbyte.usage.import"
+    _description = "Usage Import Run"
+    _inherit = ["mail.thread", "billbyte.usage.referenced.mixin"]
+    _billbyte_usage_field = "run_id"
+    _order = "id desc"
+    _check_company_auto = True
 
-    def _import_vendor_format(self, run, vendor_format, header, stream):
-        """A vendor's own format (a legacy AWS CUR, an Azure cost export, a Google Cloud
-        billing export): its rows mapped to FOCUS, then imported as FOCUS."""
-        names = [name.strip().lstrip("\ufeff") for name in header]
-        source = FocusSource(vendor_format.extra_columns(names))
-        try:
-            text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
-            try:
-                for values in csv.reader(text):
-                    if not any(value.strip() for value in values):
-                        continue
-                    row = dict(zip(names, values, strict=False))
-                    for focus_row in vendor_format.to_focus(row):
-                        source.add(focus_row)
-            except csv.Error as error:
-                raise UserError(
-                    self.env._("The file is not a well-formed CSV file: %s", error)
-                ) from None
-            finally:
-                text.detach()
-            if not source.rows:
-                raise UserError(self.env._("The file has column names but no usage rows."))
-            stats = self._import_focus_stream(run, source.stream())
-        finally:
-            source.close()
-        stats["message"] = (
-            self.env._("Read as %s, mapped to FOCUS.", vendor_format.label) + " " + stats["message"]
-        )
-        return stats
+    name = fields.Char(compute="_compute_name", store=True)
+    connection_id = fields.Many2one(
+        "billbyte.connection", required=True, index=True, check_company=True, ondelete="restrict"
+    )
+    vendor_id = fields.Many2one(related="connection_id.vendor_id", store=True)
+    company_id = fields.Many2one(related="connection_id.company_id", store=True, index=True)
+    source = fields.Char(required=True, help="File name or description of the vendor pull.")
+    source_path = fields.Char(
+        groups="base.group_system",
+        help="A file on the server to read instead of the attachment (large files, file drops).",
+    )
+    attachment_id = fields.Many2one("ir.attachment", string="Source File", ondelete="set null")
+    pull_scope = fields.Char(
+        readonly=True,
+        help="What a vendor pull asked for (e.g. s3:2026-10, ce, unbilled:current); a failed "
+        "pull is re-run with the same scope.",
+    )
+    state = fields.Selection(
+        [
+            ("draft", "To Import"),
+            ("queued", "Queued"),
+            ("waiting", "Waiting"),
+            ("running", "Running"),
+            ("done", "Done"),
+            ("failed", "Failed"),
+            ("interrupted", "Interrupted"),
+        ],
+        default="draft",
+        required=True,
+        tracking=True,
+        index=True,
+    )
+    message = fields.Text(string="Outcome", readonly=True)
+    # Who runs the import: the Odoo server process (host, pid, start) and its
+    # PostgreSQL session. A run marked running whose process or session is gone
+    # was interrupted (see _check_interrupted).
+    worker_host = fields.Char(readonly=True, copy=False, groups="base.group_system")
+    worker_pid = fields.Integer(readonly=True, copy=False, groups="base.group_system")
+    worker_started = fields.Char(readonly=True, copy=False, groups="base.group_system")
+    backend_pid = fields.Integer(readonly=True, copy=False, groups="base.group_system")
+    period_start = fields.Date(readonly=True, help="First charge date in the source.")
+    period_end = fields.Date(readonly=True, help="Last charge date in the source.")
+    date_start = fields.Datetime(string="Started", readonly=True)
+    duration = fields.Float(string="Duration (s)", digits=(16, 2), readonly=True)
+    rows_read = fields.Integer(string="Read", readonly=True)
+    rows_imported = fields.Integer(string="Imported", readonly=True)
+    rows_duplicate = fields.Integer(string="Duplicates", readonly=True)
+    rows_rejected = fields.Integer(string="Rejected", readonly=True)
+    rows_unmatched = fields.Integer(string="Unmatched", readonly=True)
+    rows_replaced = fields.Integer(
+        string="Replaced",
+        readonly=True,
+        help="Unbilled records of earlier imports this source restated.",
+    )
+    rows_late = fields.Integer(
+        string="Late / Corrections",
+        readonly=True,
+        help="Rows for an already invoiced period, billed in the next open period.",
+    )
+    source_billed_cost = fields.Float(
+        string="BilledCost in Source",
+        digits=(16, 6),
+        readonly=True,
+        help="Sum of every readable BilledCost of the source, exactly as it states it.",
+    )
+    imported_billed_cost = fields.Float(
+        string="BilledCost Imported",
+        digits=(16, 6),
+        readonly=True,
+        help="Sum of BilledCost stored for this source (new and already present rows).",
+    )
+    rejection_ids = fields.One2many(
+        "billbyte.usage.import.rejection", "run_id", string="Rejected Lines"
+    )
+    usage_record_ids = fields.One2many("billbyte.usage.record", "run_id", string="Usage Records")
 
-    @contextmanager
-    def _parallel(self):
-        """Statements over the staged file or the typed rows: their per-row work costs
-        far more than the planner's defaults assume, so let it use parallel workers."""
-        cr = self.env.cr
-        cr.execute("SET LOCAL parallel_setup_cost = 0")
-        cr.execute("SET LOCAL parallel_tuple_cost = 0.0001")
-        yield
-        # (On an error, rolling back to the import's savepoint undoes the settings.)
-        cr.execute("RESET parallel_setup_cost")
-        cr.execute("RESET parallel_tuple_cost")
+    @api.depends("source", "connection_id")
+    def _compute_name(self):
+        for run in self:
+            run.name = f"{run.connection_id.name or ''} / {run.source or ''}"
 
-    def _work_table(self, name):
-        """This session's name for work table `name` (unique among concurrent imports)."""
-        self.env.cr.execute("SELECT pg_backend_pid()")
-        return f"billbyte_{name}_{self.env.cr.fetchone()[0]}"
-
-    def _drop_work_tables(self):
-        cr = self.env.cr
-        cr.execute("DROP VIEW IF EXISTS bb_stage, bb_rows")
-        cr.execute(  # pylint: disable=sql-injection
-            f"DROP TABLE IF EXISTS {self._work_table('stage')}, {self._work_table('rows')}"
-        )
-        cr.execute(
-            "DROP TABLE IF EXISTS bb_dates, bb_currencies, bb_providers, bb_subs, bb_products, "
-            "bb_keys, bb_delta, bb_dup, bb_account, bb_ccy_rate, bb_rate, bb_fixed, bb_mult"
-        )
-
-    def _outcome_message(self, stats):
-        message = self.env._(
-            "%(read)s rows read: %(imported)s imported (%(unmatched)s unmatched, %(late)s late or "
-            "corrections), %(duplicate)s duplicates, %(rejected)s rejected, %(replaced)s "
-            "earlier unbilled records replaced. BilledCost in source: %(source_sum)s; imported: "
-            "%(imported_sum)s.",
-            read=stats["rows_read"],
-            imported=stats["rows_imported"],
-            unmatched=stats["rows_unmatched"],
-            late=stats["rows_late"],
-            duplicate=stats["rows_duplicate"],
-            rejected=stats["rows_rejected"],
-            replaced=stats["rows_replaced"],
-            source_sum=stats["source_billed_cost"],
-            imported_sum=stats["imported_billed_cost"],
-        )
-        if stats["source_billed_cost"] != stats["imported_billed_cost"]:
-            message += " " + self.env._(
-                "The difference of %(diff)s is the BilledCost of the rejected lines.",
-                diff=stats["source_billed_cost"] - stats["imported_billed_cost"],
-            )
-        return message
-
-    # ------------------------------------------------------------------
-    # Lookups: everything the rows refer to, once per distinct value
-    # ------------------------------------------------------------------
-    def _stage_lookups(self, run, fields_map):
-        """Everything the rows refer to, looked up once (not once per row): the staged
-        file's distinct dates, currency codes, providers, vendor account ids and
-        services; then the vendors, catalog products, cloud accounts and rates that
-        file and rate them. Fills bb_dates, bb_currencies, bb_providers, bb_subs and
-        bb_products; returns the catalog products it created."""
-        cr = self.env.cr
-        connection = run.connection_id
-
-        def raw(field_name):
-            return f"s.c{fields_map[field_name][0]}" if field_name in fields_map else "''"
-
-        date_cols = [
-            f"c{index}" for index, kind, _name in fields_map.values() if kind == "datetime"
-        ]
-        sku = f"COALESCE(trim({raw('sku_id')}), '')"
-        provider = f"COALESCE({raw('provider_name')}, '')"
-
-        # A few DISTINCT scans, each shared by PostgreSQL's parallel workers.
-        def distinct(expressions):
-            cr.execute(f"SELECT DISTINCT {expressions} FROM bb_stage s")  # pylint: disable=sql-injection
-            return cr.fetchall()
-
-        with self._parallel():
-            dates = {d for col in date_cols for (d,) in distinct(f"s.{col}") if d is not None}
-            currencies = {c for (c,) in distinct(raw("billing_currency")) if c is not None}
-            providers = {p for (p,) in distinct(provider)}
-            subs = distinct(f"{provider}, trim({raw('sub_account_id')})")
-            pairs = distinct(f"{provider}, NULLIF(trim({raw('service_name')}), ''), {sku}")
-        parsed = [(text, schema.parse_focus_datetime(text)) for text in dates]
-        cr.execute(
-            "CREATE TEMP TABLE bb_dates (raw text PRIMARY KEY, value timestamp, in_range bool) "
-            "ON COMMIT DROP"
-        )
-        execute_values(
-            cr._obj,
-            "INSERT INTO bb_dates VALUES %s",
-            [(text, value, schema.date_in_range(value)) for text, value in parsed if value],
-        )
-        cr.execute(
-            "CREATE TEMP TABLE bb_currencies (raw text PRIMARY KEY, currency_id int, active bool) "
-            "ON COMMIT DROP"
-        )
-        by_code = {
-            currency.name: currency
-            for currency in self.env["res.currency"]
-            .with_context(active_test=False)
-            .search([("name", "in", sorted({c.strip().upper() for c in currencies}))])
-        }
-        known = [
-            (code, by_code[code.strip().upper()].id, by_code[code.strip().upper()].active)
-            for code in currencies
-            if code.strip().upper() in by_code
-        ]
-        if known:
-            execute_values(cr._obj, "INSERT INTO bb_currencies VALUES %s", known)
-        vendor_of = self._resolve_providers(connection, providers)
-        accounts = self._resolve_accounts(run.company_id, vendor_of, subs)
-        created = self.env["product.template"]
-        product_pairs = {}
-        for provider_text, service, sku_id in pairs:
-            vendor_id = vendor_of.get(provider_text)
-            if service and vendor_id:
-                product_pairs.setdefault(vendor_id, set()).add((service, sku_id))
-        self._create_products_table()
-        for vendor_id, vendor_pairs in sorted(product_pairs.items()):
-            created |= self._resolve_products(
-                self.env["billbyte.cloud.vendor"].browse(vendor_id), sorted(vendor_pairs)
-            )
-        days = sorted({moment.date() for _text, moment in parsed if moment})
-        valid_currency_ids = {currency_id for _code, currency_id, active in known if active}
-        cr.execute("SELECT product_id FROM bb_products")
-        product_ids = [product_id for (product_id,) in cr.fetchall()]
-        self._prepare_rating(
-            run.company_id,
-            accounts.ids,
-            [(day, currency_id) for day in days for currency_id in valid_currency_ids],
-            product_ids,
-        )
-        return created
-
-    def _resolve_providers(self, connection, providers):
-        """The vendor of each distinct ProviderName text (bb_providers): a vendor whose
-        FOCUS provider names hold it, the connection's vendor for none, NULL for a
-        provider we do not know. Returns {text: vendor id or None}."""
-        cr = self.env.cr
-        vendors = (
-            self.env["billbyte.cloud.vendor"]
-            .with_context(active_test=False)
-            .search([("focus_provider_names", "!=", False)])
-        )
-        by_name = {}
-        for vendor in vendors:
-            for name in vendor._focus_provider_names():
-                by_name.setdefault(name, vendor.id)
-        vendor_of = {}
-        for text in providers:
-            if schema.is_null(text):
-                vendor_of[text] = connection.vendor_id.id
+    def _open_source(self):
+        """A binary stream of the source's CSV text, decompressing gzip."""
+        self.ensure_one()
+        if self.sudo().source_path:
+            raw = open(self.sudo().source_path, "rb")
+        elif self.attachment_id:
+            attachment = self.attachment_id.sudo()
+            if attachment.store_fname:
+                raw = open(attachment._full_path(attachment.store_fname), "rb")
             else:
-                vendor_of[text] = by_name.get(text.strip().lower())
-        cr.execute(
-            "CREATE TEMP TABLE bb_providers (raw text PRIMARY KEY, vendor_id int) ON COMMIT DROP"
-        )
-        if vendor_of:
-            execute_values(cr._obj, "INSERT INTO bb_providers VALUES %s", list(vendor_of.items()))
-        return vendor_of
-
-    def _resolve_accounts(self, company, vendor_of, subs):
-        """The cloud account of each distinct (provider text, SubAccountId) of the file
-        (bb_subs), matching ids in their comparable form (schema.normalize_account_id).
-        Returns the cloud accounts found."""
-        cr = self.env.cr
-        wanted = {}
-        for provider_text, sub in subs:
-            vendor_id = vendor_of.get(provider_text)
-            if vendor_id and sub:
-                wanted.setdefault(vendor_id, set()).add(sub)
-        accounts = self.env["billbyte.cloud.account"]
-        values = []
-        for vendor_id, vendor_subs in sorted(wanted.items()):
-            found = accounts.sudo()._search_vendor_accounts(company, vendor_id, vendor_subs)
-            accounts |= found
-            by_key = {schema.normalize_account_id(a.vendor_account_id): a.id for a in found}
-            values += [
-                (vendor_id, sub, by_key[schema.normalize_account_id(sub)])
-                for sub in vendor_subs
-                if schema.normalize_account_id(sub) in by_key
-            ]
-        cr.execute(
-            "CREATE TEMP TABLE bb_subs (vendor_id int, raw text, cloud_account_id int, "
-            "PRIMARY KEY (vendor_id, raw)) ON COMMIT DROP"
-        )
-        if values:
-            execute_values(cr._obj, "INSERT INTO bb_subs VALUES %s", values)
-        return accounts
-
-    def _create_products_table(self):
-        cr = self.env.cr
-        cr.execute(
-            "CREATE TEMP TABLE IF NOT EXISTS bb_products "
-            "(vendor_id int, service_name text, sku_id text, product_id int) ON COMMIT DROP"
-        )
-        cr.execute("TRUNCATE bb_products")
-
-    def _resolve_products(self, vendor, pairs):
-        """Catalog product per (service, SKU) pair of a vendor (SKU '' for none): by
-        SKU, else by service, else a new metered service product. Adds them to
-        bb_products; returns the product templates it created."""
-        cr = self.env.cr
-        templates = (
-            self.env["product.template"]
-            .with_context(active_test=False)
-            .search([("billbyte_vendor_id", "=", vendor.id)])
-        )
-        by_sku, by_service = {}, {}
-        for template in templates:
-            variant = template.product_variant_id
-            if template.billbyte_sku_id:
-                by_sku.setdefault(template.billbyte_sku_id, variant.id)
-            elif template.billbyte_service_name:
-                by_service.setdefault(template.billbyte_service_name, variant.id)
-        new_services = sorted(
-            {service for service, sku in pairs if sku not in by_sku and service not in by_service}
-        )
-        if new_services:
-            created = (
-                self.env["product.template"]
-                .with_context(tracking_disable=True)
-                .create(
-                    [
-                        {
-                            "name": service,
-                            "type": "service",
-                            "billbyte_vendor_id": vendor.id,
-                            "billbyte_offer_type": "metered",
-                            "billbyte_service_name": service,
-                            "list_price": 0.0,
-                            "purchase_ok": False,
-                        }
-                        for service in new_services
-                    ]
-                )
-            )
-            by_service.update({t.billbyte_service_name: t.product_variant_id.id for t in created})
+                raw = io.BytesIO(attachment.raw or b"")
         else:
-            created = self.env["product.template"]
-        values = [
-            (vendor.id, service, sku, by_sku.get(sku) if sku in by_sku else by_service[service])
-            for service, sku in pairs
-        ]
-        if values:
-            execute_values(cr._obj, "INSERT INTO bb_products VALUES %s", values)
-        return created
+            raise UserError(self.env._("Import run %s has no source file.", self.display_name))
+        magic = raw.read(2)
+        raw.seek(0)
+        if magic == b"\x1f\x8b":
+            return gzip.GzipFile(fileobj=raw, mode="rb")
+        return raw
+
+    def action_process(self):
+        for run in self:
+            if run.state not in ("draft", "queued", "failed", "interrupted"):
+                continue
+            if run.pull_scope and not run.attachment_id and not run.sudo().source_path:
+                run.connection_id._pull([run.pull_scope], run=run)
+            else:
+                run._process()
+        return True
+
+    def _pull_scope_run(self):
+        """Fetch this run's scope from the vendor, then import it. A vendor failure fails
+        the run with the vendor's words; nothing of it is imported."""
+        self.ensure_one()
+        started = time.monotonic()
+        rerun = self.state == "failed"
+        self.write({"state": "running", "date_start": fields.Datetime.now(), "message": False})
+        connector = self.connection_id._connector()
+        try:
+            fetched = connector.fetch(self.pull_scope)
+            if fetched.label:
+                self.source = fetched.label
+            source = fetched.source
+            if source is not None and fetched.identity and self._already_imported(fetched.identity):
+                source = None
+            if callable(source):
+                source = source()
+        except VendorError as error:
+            return self._fail(str(error), started)
+        if source is None:
+            # The vendor has nothing new (no export yet, same export as already imported).
+            if rerun:
+                # A failed run keeps its history: say what the re-run found.
+                self.write(
+                    {
+                        "state": "done",
+                        "duration": time.monotonic() - started,
+                        "message": self.env._("The vendor had nothing new to import."),
+                    }
+                )
+            else:
+                self.unlink()
+            return True
+        if isinstance(source, str):
+            self.sudo().source_path = source
+            done = self._process()
+        else:
+            try:
+                done = self._process(source)
+            finally:
+                source.close()
+        if done:
+            connector.after_import(self)
+        return done
+
+    def _already_imported(self, identity):
+        """Whether a done run of this connection already imported this very source (the
+        same export manifest ETag, the same file size and time)."""
+        self.ensure_one()
+        return bool(
+            self.search_count(
+                [
+                    ("connection_id", "=", self.connection_id.id),
+                    ("source", "=", identity),
+                    ("state", "=", "done"),
+                    ("id", "!=", self.id),
+                ],
+                limit=1,
+            )
+        )
+
+    def action_enqueue(self):
+        """Import in the background: a queue_job job of channel billbyte_import (retried
+        while another import of the connection runs), so that no HTTP request does
+        minutes of work."""
+        for run in self:
+            job = run.with_delay(
+                description=self.env._("Import %s", run.display_name),
+            )._job_import()
+            run.write(
+                {
+                    "state": "queued",
+                    "message": self.env._("Queued: imported in the background (job %s).", job.uuid),
+                }
+            )
+        return True
+
+    def _job_import(self):
+        """The background job of one import run."""
+        self.ensure_one()
+        if self.state not in ("draft", "queued", "failed", "interrupted"):
+            return self.env._("Nothing to do: the run is %s.", self.state)
+        if self.pull_scope and not self.attachment_id and not self.sudo().source_path:
+            runs = self.connection_id._pull([self.pull_scope], run=self)
+            busy = runs is False
+        else:
+            busy = self._process(wait=False) is None
+        if busy:
+            raise RetryableJobError(
+                self.env._("Another import of %s is running.", self.connection_id.display_name),
+                seconds=30,
+            )
+        return self.message
+
+    def _process(self, source=None, wait=True):
+        """Import the source in one transaction (savepoint); record the outcome either way.
+
+        `source` is a connector's FOCUS source; without it the run's file is read.
+        Returns whether it imported, or None when `wait` is False and another import
+        of the connection holds its lock.
+        One import of a connection at a time (the connection's import lock): a second
+        one waits for the first and then finds its rows already there. Outside tests,
+        the run is committed as running before the work starts (a crash leaves it to
+        be shown as interrupted, never running for ever), and its outcome after.
+        """
+        self.ensure_one()
+        if source is not None and not source.rows:
+            return self._done_without_rows(source)
+        with self.connection_id._import_lock(wait=wait, run=self) as held:
+            if not held:
+                # Only when not waiting: the caller (a job) tries again later.
+                return None
+            done = self._process_locked(source)
+            if self.connection_id._commits():
+                self.env.cr.commit()  # pylint: disable=invalid-commit
+        return done
+
+    def _process_locked(self, source):
+        started = time.monotonic()
+        self.write({"state": "running", "date_start": fields.Datetime.now(), "message": False})
+        self._mark_worker()
+        if self.connection_id._commits():
+            self.env.cr.commit()  # pylint: disable=invalid-commit
+            # A session left running by a server that died ends by itself.
+            self.env.cr.execute("SET statement_timeout = %s", [IMPORT_STATEMENT_TIMEOUT])
+        self.rejection_ids.unlink()
+        pipeline = self.env["billbyte.usage.pipeline"]
+        try:
+            return self._import_stream(pipeline, source, started)
+        finally:
+            if self.connection_id._commits():
+                self.env.cr.execute("RESET statement_timeout")
+
+    def _import_stream(self, pipeline, source, started):
+        try:
+            with self.env.cr.savepoint():
+                stream = source.stream() if source is not None else self._open_source()
+                try:
+                    stats = pipeline._import_focus_stream(self, stream)
+                finally:
+                    stream.close()
+        except (EOFError, gzip.BadGzipFile, zlib.error) as error:
+            return self._fail(
+                self.env._("The gzip file is truncated or corrupt: %s", error), started
+            )
+        except UnicodeDecodeError:
+            return self._fail(
+                self.env._("The file is not a CSV file: it is not UTF-8 text."), started
+            )
+        except psycopg2.Error as error:
+            reason = (error.diag.message_primary if error.diag else None) or str(error)
+            context = error.diag.context if error.diag else None
+            return self._fail(
+                self.env._(
+                    "The database refused the import: %(reason)s%(context)s",
+                    reason=reason,
+                    context=f" ({context})" if context else "",
+                ),
+                started,
+            )
+        except (UserError, OSError) as error:
+            return self._fail(str(error.args[0] if error.args else error), started)
+        self.env.invalidate_all()
+        if source is not None and source.rejections:
+            self._store_vendor_rejections(source)
+            stats["rows_read"] += len(source.rejections)
+            stats["rows_rejected"] += len(source.rejections)
+            stats["message"] += " " + self.env._(
+                "%s lines of the vendor's answer could not be read.", len(source.rejections)
+            )
+        stats["duration"] = time.monotonic() - started
+        stats["state"] = "done"
+        exact_sums = (stats.pop("source_billed_cost"), stats.pop("imported_billed_cost"))
+        self.write(stats)
+        self.flush_recordset()
+        # Written as numeric, exactly as summed: the ORM would round a float.
+        self.env.cr.execute(
+            "UPDATE billbyte_usage_import SET source_billed_cost = %s::numeric, "
+            "imported_billed_cost = %s::numeric WHERE id = %s",
+            [str(exact_sums[0]), str(exact_sums[1]), self.id],
+        )
+        self.invalidate_recordset(["source_billed_cost", "imported_billed_cost"])
+        self.connection_id.last_import_date = fields.Datetime.now()
+        _logger.info("Import run %s: %s", self.id, stats.get("message"))
+        return True
+
+    def _mark_worker(self):
+        """Note which server process and PostgreSQL session run this import."""
+        self.env.cr.execute("SELECT pg_backend_pid()")
+        self.sudo().write(
+            {
+                "worker_host": socket.gethostname(),
+                "worker_pid": os.getpid(),
+                "worker_started": _process_started(os.getpid()),
+                "backend_pid": self.env.cr.fetchone()[0],
+            }
+        )
+
+    def _say_waiting(self):
+        """Show that this run waits for the import of its connection that is running."""
+        running = self.search(
+            [
+                ("connection_id", "=", self.connection_id.id),
+                ("state", "=", "running"),
+                ("id", "!=", self.id),
+            ],
+            limit=1,
+        )
+        self.write(
+            {
+                "state": "waiting",
+                "message": self.env._(
+                    "Waiting for import run %(run)s of this connection to finish.",
+                    run=running.display_name or self.env._("(another import)"),
+                ),
+            }
+        )
+
+    @api.model
+    def _check_interrupted(self, connections=None):
+        """Runs marked running whose import died with its server: shown as interrupted
+        (nothing of them was stored: the import is one transaction), and a PostgreSQL
+        session the dead server left running is ended, so that it blocks nobody.
+
+        A run is dead when its PostgreSQL session is gone, or when it ran on this host
+        and its server process is gone (or is another process with the same pid)."""
+        domain = [("state", "in", ("running", "waiting"))]
+        if connections:
+            domain.append(("connection_id", "in", connections.ids))
+        runs = self.sudo().search(domain)
+        if not runs:
+            return runs
+        self.env.cr.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")
+        sessions = {pid for (pid,) in self.env.cr.fetchall()}
+        host = socket.gethostname()
+        dead = self.browse()
+        for run in runs:
+            if run.backend_pid and run.backend_pid not in sessions:
+                dead |= run
+            elif (
+                run.worker_host == host
+                and run.worker_pid
+                and _process_started(run.worker_pid) != run.worker_started
+            ):
+                if run.backend_pid in sessions:
+                    self.env.cr.execute("SELECT pg_terminate_backend(%s)", [run.backend_pid])
+                dead |= run
+        for run in dead:
+            run.write(
+                {
+                    "state": "interrupted",
+                    "message": self.env._(
+                        "The server stopped during this import (started %(start)s): nothing of "
+                        "it was stored. Import it again with Import Now.",
+                        start=run.date_start or "-",
+                    ),
+                }
+            )
+            _logger.warning("Import run %s was interrupted by a server stop.", run.id)
+        return dead
+
+    @api.model
+    def _cron_check_interrupted(self):
+        self._check_interrupted()
+
+    def _register_hook(self):
+        # A server starting after a crash shows the imports it interrupted at once.
+        res = super()._register_hook()
+        if not odoo_module.current_test:
+            try:
+                with self.env.cr.savepoint(flush=False):
+                    self._check_interrupted()
+            except psycopg2.Error:
+                _logger.warning("Could not check for interrupted imports", exc_info=True)
+        return res
+
+    def _store_vendor_rejections(self, source):
+        self.env["billbyte.usage.import.rejection"].create(
+            [
+                {"run_id": self.id, "line_number": line, "reason": reason, "raw_values": raw}
+                for line, reason, raw in source.rejections
+            ]
+        )
+
+    def _done_without_rows(self, source):
+        self.rejection_ids.unlink()
+        self._store_vendor_rejections(source)
+        rejected = len(source.rejections)
+        self.write(
+            {
+                "state": "done",
+                "rows_read": rejected,
+                "rows_imported": 0,
+                "rows_duplicate": 0,
+                "rows_rejected": rejected,
+                "rows_unmatched": 0,
+                "rows_replaced": 0,
+                "rows_late": 0,
+                "message": self.env._("The vendor reported no usage rows.")
+                + (
+                    " " + self.env._("%s lines of its answer could not be read.", rejected)
+                    if rejected
+                    else ""
+                ),
+            }
+        )
+        return True
+
+    def _fail(self, message, started):
+        self.env.invalidate_all()
+        self.write(
+            {
+                "state": "failed",
+                "message": message,
+                "duration": time.monotonic() - started,
+                "rows_read": 0,
+                "rows_imported": 0,
+                "rows_duplicate": 0,
+                "rows_rejected": 0,
+                "rows_unmatched": 0,
+                "rows_replaced": 0,
+                "rows_late": 0,
+            }
+        )
+        _logger.warning("Import run %s failed: %s", self.id, message)
+        return False
+
+    def action_view_records(self):
+        self.ensure_one()
+        action = self.env["ir.actions.actions"]._for_xml_id(
+            "billbyte_usage.action_billbyte_usage_record"
+        )
+        action["domain"] = [("run_id", "=", self.id)]
+        return action
+
+    def action_view_unmatched(self):
+        self.ensure_one()
+        action = self.env["ir.actions.actions"]._for_xml_id(
+            "billbyte_usage.action_billbyte_usage_record"
+        )
+        action["domain"] = [("run_id", "=", self.id), ("state", "=", "unmatched")]
+        return action
+
+    def _billbyte_usage_refusal(self):
+        return self.env._(
+            "An import run with usage records cannot be deleted: imported cloud usage refers to it."
+        )

@@ -13,7 +13,7 @@ from odoo import api, models
 from odoo.addons.billbyte_catalog.models.product_pricelist import COST_PLUS_SQL
 
 
-# One file per step of the pipeline, on purpose (see usage_import.py).
+# One file per step of the pipeline, on purpose (see usage_staging.py).
 class BillbyteUsagePipeline(models.AbstractModel):
     _inherit = "billbyte.usage.pipeline"  # pylint: disable=consider-merging-classes-inherited
 

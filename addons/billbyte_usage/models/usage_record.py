@@ -65,7 +65,7 @@ class BillbyteUsageRecord(models.Model):
     )
 
     # Indexed by a BRIN index (see _auto_init): records are appended run after run.
-    run_id = FactMany2one("billbyte.import.run", readonly=True)
+    run_id = FactMany2one("billbyte.usage.import", readonly=True)
     connection_id = FactMany2one("billbyte.connection", required=True, readonly=True)
     vendor_id = FactMany2one(
         "billbyte.cloud.vendor",

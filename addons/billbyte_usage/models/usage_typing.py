@@ -8,7 +8,7 @@ from odoo import api, models
 from ..focus import schema
 
 
-# One file per step of the pipeline, on purpose (see usage_import.py).
+# One file per step of the pipeline, on purpose (see usage_staging.py).
 class BillbyteUsagePipeline(models.AbstractModel):
     _inherit = "billbyte.usage.pipeline"  # pylint: disable=consider-merging-classes-inherited
 
@@ -255,7 +255,7 @@ class BillbyteUsagePipeline(models.AbstractModel):
         raw = ", ".join(f"s.c{i}" for i in range(ncols))
         cr.execute(  # pylint: disable=sql-injection
             f"""
-            INSERT INTO billbyte_import_rejection
+            INSERT INTO billbyte_usage_import_rejection
                    (run_id, company_id, line_number, reason, raw_values,
                     create_uid, create_date, write_uid, write_date)
             SELECT %(run)s, %(company)s, r.line_no, r.reject_reason,

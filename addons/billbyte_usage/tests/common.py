@@ -194,7 +194,7 @@ class UsageCommon(TransactionCase):
         """Upload a file as an accountant does and import it; return the run."""
         if not data:
             # The upload form refuses an empty file; a file drop can still bring one.
-            run = self.env["billbyte.import.run"].create(
+            run = self.env["billbyte.usage.import"].create(
                 {"connection_id": (connection or self.connection).id, "source": filename}
             )
             run.attachment_id = self.env["ir.attachment"].create(
@@ -210,7 +210,7 @@ class UsageCommon(TransactionCase):
             }
         )
         action = wizard.action_import()
-        return self.env["billbyte.import.run"].browse(action["res_id"])
+        return self.env["billbyte.usage.import"].browse(action["res_id"])
 
     def usage_lines(self, account=None, **domain):
         """The usage lines this test made (the demo data's usage is left out)."""
@@ -246,7 +246,7 @@ class UsageCommon(TransactionCase):
     def db_run_sums(self, run):
         self.env.flush_all()
         self.env.cr.execute(
-            "SELECT source_billed_cost::text, imported_billed_cost::text FROM billbyte_import_run "
+            "SELECT source_billed_cost::text, imported_billed_cost::text FROM billbyte_usage_import "
             "WHERE id = %s",
             [run.id],
         )

@@ -446,7 +446,7 @@ class TestMicrosoftConnection(UsageCommon):
             }
         )
         action = wizard.action_pull()
-        run = self.env["billbyte.import.run"].search(action["domain"])
+        run = self.env["billbyte.usage.import"].search(action["domain"])
         self.assertEqual((run.state, run.pull_scope), ("done", "billed:G000123456"), run.message)
         self.assertEqual(run.rows_imported, 3)
         path, body = self.partner_center.export_bodies[-1]

@@ -36,7 +36,7 @@ NEVER_FOR_CUSTOMERS = {
         "price_import_ids",
     },
     "billbyte.connection": {"name", "kind", "vendor_id", "import_run_ids", "last_import_date"},
-    "billbyte.import.run": {"source", "source_billed_cost", "imported_billed_cost"},
+    "billbyte.usage.import": {"source", "source_billed_cost", "imported_billed_cost"},
     "product.template": {
         "billbyte_vendor_cost",
         "billbyte_vendor_currency_id",

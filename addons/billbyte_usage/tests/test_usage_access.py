@@ -18,7 +18,7 @@ def rows():
 @tagged("post_install", "-at_install")
 class TestUsageAccess(UsageCommon):
     def test_import_runs_as_a_background_job(self):
-        run = self.env["billbyte.import.run"].create(
+        run = self.env["billbyte.usage.import"].create(
             {"connection_id": self.connection.id, "source": "bg.csv"}
         )
         run.attachment_id = self.env["ir.attachment"].create(
@@ -26,7 +26,7 @@ class TestUsageAccess(UsageCommon):
         )
         run.action_enqueue()
         job = self.env["queue.job"].search(
-            [("model_name", "=", "billbyte.import.run"), ("method_name", "=", "_job_import")]
+            [("model_name", "=", "billbyte.usage.import"), ("method_name", "=", "_job_import")]
         )
         self.assertEqual(len(job), 1)
         self.assertEqual(job.records, run)
@@ -51,7 +51,7 @@ class TestUsageAccess(UsageCommon):
         # Decimal strings beside the currency, never binary floats.
         self.assertEqual((summary["currency"], summary["total"]), ("USD", "1.20"))
         with self.assertRaises(AccessError):
-            self.env["billbyte.import.run"].with_user(portal).search([])
+            self.env["billbyte.usage.import"].with_user(portal).search([])
         with self.assertRaises(AccessError):
             self.account_fabrikam.with_user(portal).read(["name"])
 
@@ -67,13 +67,13 @@ class TestUsageAccess(UsageCommon):
         )
         Record = self.env["billbyte.usage.record"].with_user(user)
         self.assertFalse(Record.search([]))
-        self.assertFalse(self.env["billbyte.import.run"].with_user(user).search([]))
+        self.assertFalse(self.env["billbyte.usage.import"].with_user(user).search([]))
         self.assertFalse(self.env["billbyte.cloud.account"].with_user(user).search([]))
 
     def test_billbyte_user_cannot_import(self):
         user = new_test_user(self.env, login="sales", groups="billbyte_catalog.group_billbyte_user")
         with self.assertRaises(AccessError):
-            self.env["billbyte.import.run"].with_user(user).create(
+            self.env["billbyte.usage.import"].with_user(user).create(
                 {"connection_id": self.connection.id, "source": "x.csv"}
             )
 

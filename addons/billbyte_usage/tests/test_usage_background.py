@@ -26,7 +26,7 @@ class TestUsageBackgroundImport(UsageCommon):
                 "filename": "large.csv",
             }
         )
-        run = self.env["billbyte.import.run"].browse(wizard.action_import()["res_id"])
+        run = self.env["billbyte.usage.import"].browse(wizard.action_import()["res_id"])
         # The request only queued it: the user sees the run, queued.
         self.assertEqual(run.state, "queued")
         self.assertIn("imported in the background", run.message)

@@ -23,14 +23,14 @@ class TestUsageBadInput(UsageCommon):
         self.assertFalse(self.usage_lines())
         self.assertEqual((run.rows_imported, run.rows_read), (0, 0))
 
-    @mute_logger("odoo.addons.billbyte_usage.models.import_run")
+    @mute_logger("odoo.addons.billbyte_usage.models.usage_import")
     def test_missing_required_column_names_it(self):
         header = [h for h in FOCUS_12_HEADER if h != "BilledCost"]
         run = self.import_bytes(focus_csv(good_rows(), header=header))
         self.assertNothingStored(run)
         self.assertIn("missing the required FOCUS column BilledCost", run.message)
 
-    @mute_logger("odoo.addons.billbyte_usage.models.import_run")
+    @mute_logger("odoo.addons.billbyte_usage.models.usage_import")
     def test_empty_file(self):
         run = self.import_bytes(b"")
         self.assertNothingStored(run)
@@ -39,14 +39,14 @@ class TestUsageBadInput(UsageCommon):
         self.assertNothingStored(run)
         self.assertEqual(run.message, "The file has column names but no usage rows.")
 
-    @mute_logger("odoo.addons.billbyte_usage.models.import_run")
+    @mute_logger("odoo.addons.billbyte_usage.models.usage_import")
     def test_truncated_gzip(self):
         data = focus_csv(good_rows() * 200, compress=True)
         run = self.import_bytes(data[: len(data) // 2], filename="focus.csv.gz")
         self.assertNothingStored(run)
         self.assertIn("The gzip file is truncated or corrupt", run.message)
 
-    @mute_logger("odoo.addons.billbyte_usage.models.import_run")
+    @mute_logger("odoo.addons.billbyte_usage.models.usage_import")
     def test_not_a_csv_file(self):
         run = self.import_bytes(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n", filename="invoice.pdf")
         self.assertNothingStored(run)
@@ -58,7 +58,7 @@ class TestUsageBadInput(UsageCommon):
         self.assertNothingStored(run)
         self.assertTrue(run.message.startswith("The file is not a CSV file"), run.message)
 
-    @mute_logger("odoo.addons.billbyte_usage.models.import_run")
+    @mute_logger("odoo.addons.billbyte_usage.models.usage_import")
     def test_malformed_csv_row_names_the_line(self):
         extra_column = b"," * len(FOCUS_12_HEADER) + b"\n"
         run = self.import_bytes(
@@ -182,7 +182,7 @@ class TestUsageBadInput(UsageCommon):
         run = self.import_bytes(focus_csv([first, second]))
         self.assertEqual((run.rows_imported, run.rows_duplicate), (2, 0))
 
-    @mute_logger("odoo.addons.billbyte_usage.models.import_run", "odoo.sql_db")
+    @mute_logger("odoo.addons.billbyte_usage.models.usage_import", "odoo.sql_db")
     def test_database_refusing_the_batch_fails_the_run_and_rerun_succeeds(self):
         self.import_bytes(focus_csv(good_rows()[:1]), filename="earlier.csv")
         sum_before = self.db_sum_billed_cost()

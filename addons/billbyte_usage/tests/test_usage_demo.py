@@ -80,7 +80,7 @@ class TestUsageDemo(UsageCommon):
         aws_connection = self.env.ref(DEMO_CONNECTIONS[0], raise_if_not_found=False)
         if not aws_connection:
             self.skipTest("installed without demo data")
-        runs = self.env["billbyte.import.run"].search(
+        runs = self.env["billbyte.usage.import"].search(
             [("connection_id.id", "in", [self.env.ref(x).id for x in DEMO_CONNECTIONS])]
         )
         self.assertEqual(len(runs), 2)

@@ -71,7 +71,7 @@ class TestUsageImportPlans(UsageCommon):
         with tempfile.NamedTemporaryFile("w+", suffix=".csv", newline="") as handle:
             # A month of data already there (a restatement has records to compare).
             self._write_file(handle, "2026-09")
-            earlier = self.env["billbyte.import.run"].create(
+            earlier = self.env["billbyte.usage.import"].create(
                 {
                     "connection_id": self.connection.id,
                     "source": "september",
@@ -92,7 +92,7 @@ class TestUsageImportPlans(UsageCommon):
             with open(handle.name, "rb") as source:
                 cr._obj.copy_expert("COPY copy_floor FROM STDIN WITH (FORMAT csv, HEADER)", source)
             floor = time.monotonic() - started
-            run = self.env["billbyte.import.run"].create(
+            run = self.env["billbyte.usage.import"].create(
                 {
                     "connection_id": self.connection.id,
                     "source": "october",

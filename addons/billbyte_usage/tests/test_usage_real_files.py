@@ -99,7 +99,7 @@ class TestUsageRealFiles(UsageCommon):
         again = self.import_bytes(focus_csv(rows, header=header), filename="again.csv")
         self.assertEqual((again.rows_imported, again.rows_duplicate), (0, 1))
 
-    @mute_logger("odoo.addons.billbyte_usage.models.import_run")
+    @mute_logger("odoo.addons.billbyte_usage.models.usage_import")
     def test_150_columns_with_a_bad_row_rejects_only_that_row(self):
         extra = [f"x_Column{n:03d}" for n in range(150 - len(FOCUS_12_HEADER))]
         good = focus_row("111111111111", "2026-10-01", "AmazonEC2", "1.25", "10")
@@ -234,7 +234,7 @@ class TestUsageRealFiles(UsageCommon):
         self.assertEqual((run.state, run.rows_imported), ("done", 1), run.message)
         self.assertEqual(self.records().line_number, 4)
 
-    @mute_logger("odoo.addons.billbyte_usage.models.import_run")
+    @mute_logger("odoo.addons.billbyte_usage.models.usage_import")
     def test_blank_file_is_empty_and_json_says_which_connection_reads_it(self):
         run = self.import_bytes(b"\n\r\n  \n")
         self.assertEqual((run.state, run.message), ("failed", "The file is empty."))
@@ -259,7 +259,7 @@ class TestUsageRealFiles(UsageCommon):
         self.assertIsInstance(summary["by_service"][0]["quantity"], str)
 
     # -- 19. absurd magnitudes ----------------------------------------------------------
-    @mute_logger("odoo.addons.billbyte_usage.models.import_run")
+    @mute_logger("odoo.addons.billbyte_usage.models.usage_import")
     def test_absurd_magnitudes_and_dates_are_rejected_with_line_and_reason(self):
         good = focus_row("111111111111", "2026-10-01", "AmazonEC2", "1.00", "10")
         rows = [

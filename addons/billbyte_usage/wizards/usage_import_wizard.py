@@ -31,7 +31,7 @@ class BillbyteUsageImportWizard(models.TransientModel):
 
     def action_import(self):
         self.ensure_one()
-        run = self.env["billbyte.import.run"].create(
+        run = self.env["billbyte.usage.import"].create(
             {"connection_id": self.connection_id.id, "source": self.filename or "upload.csv"}
         )
         run.attachment_id = self.env["ir.attachment"].create(

@@ -43,7 +43,7 @@ class BillbyteVendorInvoicePullWizard(models.TransientModel):
                 )
             )
         action = self.env["ir.actions.actions"]._for_xml_id(
-            "billbyte_usage.action_billbyte_import_run"
+            "billbyte_usage.action_billbyte_usage_import"
         )
         action["domain"] = [("id", "in", runs.ids)]
         return action

@@ -6,11 +6,11 @@ from odoo import fields, models
 class BillbyteImportRejection(models.Model):
     """A source line an import run did not take, with its line number and why."""
 
-    _name = "billbyte.import.rejection"
+    _name = "billbyte.usage.import.rejection"
     _description = "Rejected Usage Line"
     _order = "run_id, line_number"
 
-    run_id = fields.Many2one("billbyte.import.run", required=True, index=True, ondelete="cascade")
+    run_id = fields.Many2one("billbyte.usage.import", required=True, index=True, ondelete="cascade")
     company_id = fields.Many2one(related="run_id.company_id", store=True, index=True)
     line_number = fields.Integer(required=True)
     reason = fields.Char(required=True)
