@@ -39,21 +39,25 @@ class BillbyteUsagePipeline(models.AbstractModel):
             return f"%({key})s"
 
         def is_null(raw):
-            # Empty, blanks or a literal NULL (any case). No regular expression: this
-            # runs for several columns of every row, and most values are longer.
+            # Empty, blanks or a literal NULL (any case). No regular expression and
+            # octet_length, not length (which counts characters): this runs for
+            # several columns of every row, and most values are longer.
             return (
-                f"(coalesce(length({raw}), 0) = 0 "
-                f"OR (length({raw}) <= 8 AND upper(trim({raw})) IN ('', 'NULL')))"
+                f"(NULLIF(trim({raw}), '') IS NULL OR "
+                f"(octet_length({raw}) BETWEEN 4 AND 8 AND upper(trim({raw})) = 'NULL'))"
             )
 
         for field_name, (index, kind, column) in fields_map.items():
             raw = f"s.c{index}"
             if kind == "text" and field_name in schema.TRIMMED_FIELDS:
                 typed.append(
-                    f"CASE WHEN {is_null(raw)} THEN NULL ELSE trim({raw}) END AS {field_name}"
+                    f"CASE WHEN octet_length({raw}) BETWEEN 4 AND 8 "
+                    f"AND upper(trim({raw})) = 'NULL' THEN NULL "
+                    f"ELSE NULLIF(trim({raw}), '') END AS {field_name}"
                 )
             elif kind == "text":
-                typed.append(f"CASE WHEN {is_null(raw)} THEN NULL ELSE {raw} END AS {field_name}")
+                # Descriptive texts are stored as the vendor wrote them.
+                typed.append(f"NULLIF({raw}, '') AS {field_name}")
             elif kind == "number":
                 typed.append(
                     f"CASE WHEN {raw} ~ %(number_re)s THEN {raw}::numeric END AS n_{field_name}"
@@ -224,8 +228,8 @@ class BillbyteUsagePipeline(models.AbstractModel):
         place even when empty (so "a,,b" never hashes like "a,b,"), then the other
         columns by name. The same line uploaded, or found in an export on another
         connection of the vendor, with its columns in another order or with other
-        columns absent, has the same key. (An array rather than arguments: a
-        function takes at most 100 of them.)
+        columns absent, has the same key. (Over 99 values, an array: a function
+        takes at most 100 arguments.)
         """
         values = [
             f"coalesce(s.c{fields_map[field][0]}, '')" if field in fields_map else "''"
@@ -239,6 +243,9 @@ class BillbyteUsagePipeline(models.AbstractModel):
             f"s.c{fields_map['provider_name'][0]}" if "provider_name" in fields_map else "NULL"
         )
         vendor = f"COALESCE(pv.vendor_id::text, 'provider:' || {provider}, %(vendor)s::text)"
+        if len(values) < 99:
+            # Plain arguments are cheaper than an array, up to the 100 a function takes.
+            return f"md5(concat_ws(chr(31), {vendor}, {', '.join(values)}))::uuid"
         return (
             f"md5(concat_ws(chr(31), VARIADIC ARRAY[{vendor}, {', '.join(values)}]::text[]))::uuid"
         )
