@@ -136,48 +136,43 @@ class BillbyteUsagePipeline(models.AbstractModel):
         connection's earlier unbilled records of those days that it no longer contains
         go; invoiced days are never touched (see _reverse_restated_invoiced_days).
 
-        In two statements whose plans cannot degenerate: the candidates (the stored
-        records of the source's accounts and days, through the account/day index and
-        the unmatched index), analysed; then an anti-join of the candidates with the
-        source's keys. (One statement with NOT EXISTS once ran for minutes on a
-        never-analysed table: a nested loop reading the source once per record.)
+        One set-based anti-join on the key: the stored records of the source's
+        accounts and days (through the account/day index and the unmatched index)
+        left-joined to the source's keys. Its plan cannot degenerate as it once did (a
+        nested loop reading the source once per stored record, minutes instead of
+        seconds): the source's rows are analysed, and so is the usage table when it
+        never was (a new database, autovacuum not there yet).
         """
         cr = self.env.cr
-        cr.execute("DROP TABLE IF EXISTS bb_scope, bb_candidates")
         cr.execute(
-            """
-            CREATE TEMP TABLE bb_scope ON COMMIT DROP AS
-            SELECT DISTINCT vendor_id, cloud_account_id, sub_account_id, charge_date FROM bb_rows
-             WHERE reject_reason IS NULL AND NOT is_late
-            """
+            "SELECT reltuples < 0 FROM pg_class WHERE oid = 'billbyte_usage_record'::regclass"
         )
-        cr.execute("ANALYZE bb_scope")
+        if cr.fetchone()[0]:
+            cr.execute("ANALYZE billbyte_usage_record")
         cr.execute(
             """
-            CREATE TEMP TABLE bb_candidates ON COMMIT DROP AS
-            SELECT u.id, u.dedup_key FROM billbyte_usage_record u
-              JOIN bb_scope s ON s.cloud_account_id IS NOT NULL
-                             AND u.cloud_account_id = s.cloud_account_id
-                             AND u.usage_date = s.charge_date
-                             AND u.charge_date = s.charge_date
-             WHERE u.connection_id = %(connection)s
-            UNION ALL
-            SELECT u.id, u.dedup_key FROM billbyte_usage_record u
-              JOIN bb_scope s ON s.cloud_account_id IS NULL
-                             AND u.vendor_id IS NOT DISTINCT FROM s.vendor_id
-                             AND u.sub_account_id = s.sub_account_id
-                             AND u.charge_date = s.charge_date
-             WHERE u.state = 'unmatched' AND u.company_id = %(company)s
-               AND u.connection_id = %(connection)s
-            """,
-            {"connection": connection.id, "company": company.id},
-        )
-        cr.execute("ANALYZE bb_candidates")
-        cr.execute(
-            """
-            WITH gone AS (
-                SELECT c.id FROM bb_candidates c
-                  LEFT JOIN bb_rows r ON r.dedup_key = c.dedup_key
+            WITH scope AS (
+                SELECT DISTINCT vendor_id, cloud_account_id, sub_account_id, charge_date
+                  FROM bb_rows
+                 WHERE reject_reason IS NULL AND NOT is_late
+            ), stored AS (
+                SELECT u.id, u.dedup_key FROM billbyte_usage_record u
+                  JOIN scope s ON s.cloud_account_id IS NOT NULL
+                              AND u.cloud_account_id = s.cloud_account_id
+                              AND u.usage_date = s.charge_date
+                              AND u.charge_date = s.charge_date
+                 WHERE u.connection_id = %(connection)s
+                UNION ALL
+                SELECT u.id, u.dedup_key FROM billbyte_usage_record u
+                  JOIN scope s ON s.cloud_account_id IS NULL
+                              AND u.vendor_id IS NOT DISTINCT FROM s.vendor_id
+                              AND u.sub_account_id = s.sub_account_id
+                              AND u.charge_date = s.charge_date
+                 WHERE u.state = 'unmatched' AND u.company_id = %(company)s
+                   AND u.connection_id = %(connection)s
+            ), gone AS (
+                SELECT stored.id FROM stored
+                  LEFT JOIN bb_rows r ON r.dedup_key = stored.dedup_key
                  WHERE r.dedup_key IS NULL
             ), removed AS (
                 DELETE FROM billbyte_usage_record u USING gone WHERE u.id = gone.id
@@ -187,7 +182,8 @@ class BillbyteUsagePipeline(models.AbstractModel):
                 SELECT DISTINCT * FROM removed WHERE cloud_account_id IS NOT NULL
             )
             SELECT count(*) FROM removed
-            """
+            """,
+            {"connection": connection.id, "company": company.id},
         )
         return cr.fetchone()[0]
 
