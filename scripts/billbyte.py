@@ -22,6 +22,7 @@ ADDONS = ROOT / "addons"
 OUR_MODULES = ["billbyte_catalog", "billbyte_usage", "billbyte_budget", "billbyte_payment"]
 CACHE = Path(os.environ.get("BILLBYTE_CACHE", Path.home() / ".cache" / "billbyte"))
 DATA_DIR = CACHE / "data"
+ODOO_BIN = ROOT / "scripts" / "odoo-bin"
 ODOO_SRC = Path(os.environ["ODOO_SRC"]) if os.environ.get("ODOO_SRC") else None
 
 RESULT_RE = re.compile(r"odoo\.tests\.result: (\d+) failed, (\d+) error\(s\) of (\d+) tests")
@@ -46,12 +47,19 @@ def dependency_modules():
     return sorted(deps)
 
 
-def odoo_cmd(database, *extra, subcommand=None):
+def odoo_cmd(database, *extra, subcommand=None, server=False):
+    """Odoo's command line with our configuration, addons and database.
+
+    Started through scripts/odoo-bin (not `python -m odoo`), so that Odoo's own
+    re-executions (SIGHUP, worker limits, module updates, the websocket process
+    of prefork mode) run the same script again. One-shot commands (installs,
+    test runs, the shell) run threaded (`--workers=0`): Odoo's browser tests
+    need the threaded HTTP server. `server=True` keeps odoo.conf's workers.
+    """
     addons_path = ",".join([str(ODOO_SRC / "odoo" / "addons"), str(ADDONS)])
     cmd = [
         sys.executable,
-        "-m",
-        "odoo",
+        str(ODOO_BIN),
         *([subcommand] if subcommand else []),
         "-c",
         str(ROOT / "odoo.conf"),
@@ -61,9 +69,36 @@ def odoo_cmd(database, *extra, subcommand=None):
         f"--db_port={os.environ.get('PGPORT', '5432')}",
         f"--db_user={os.environ.get('PGUSER', '')}",
     ]
+    if not server:
+        cmd.append("--workers=0")
     if database:
         cmd += ["-d", database, f"--db-filter=^{re.escape(database)}$"]
     return cmd + list(extra)
+
+
+def server_cmd(database, port, *extra, gevent_port=None):
+    """The long-running server as `make run` starts it (the live-server tests too).
+
+    Prefork workers as odoo.conf says (BILLBYTE_WORKERS overrides); the
+    websocket (gevent) process listens on `gevent_port`, by default 8072 next to
+    8069 and the HTTP port + 3 otherwise, so that servers on other ports do not
+    collide.
+    """
+    if gevent_port is None:
+        gevent_port = 8072 if port == 8069 else port + 3
+    options = [f"--http-port={port}", f"--gevent-port={gevent_port}"]
+    workers = os.environ.get("BILLBYTE_WORKERS", "").strip()
+    if workers:
+        options.append(f"--workers={int(workers)}")
+    return odoo_cmd(database, *options, *extra, server=True)
+
+
+def server_env():
+    """Environment of the long-running server: in threaded mode (workers = 0),
+    Odoo takes no more concurrent requests than half its connection pool
+    (ODOO_MAX_HTTP_THREADS, any non-number means "compute it"); the others
+    wait in the listen queue instead of failing on a full pool."""
+    return dict(os.environ, ODOO_MAX_HTTP_THREADS=os.environ.get("ODOO_MAX_HTTP_THREADS", "auto"))
 
 
 def psql(sql, database="postgres"):
@@ -202,17 +237,22 @@ def cmd_test(args):
 
 
 def addons_fingerprint():
-    """A hash of our addons' files: when it changes, `make run` updates the modules."""
+    """A hash of our addons' files (tests aside): when it changes, the databases
+    of `make run` and `make pytest` get their modules updated."""
     digest = hashlib.sha1()
     for path in sorted(ADDONS.rglob("*")):
-        if path.is_file() and "__pycache__" not in path.parts:
+        if path.is_file() and not {"__pycache__", "tests"} & set(path.relative_to(ADDONS).parts):
             digest.update(str(path.relative_to(ADDONS)).encode())
             digest.update(path.read_bytes())
     return digest.hexdigest()
 
 
-def cmd_run(args):
-    database = args.database
+def ensure_installed(database):
+    """A database with our modules (and their demo data) installed and up to date.
+
+    Created from the template when missing; our modules updated when the addons
+    changed since this database last saw them (a stamp file in the cache).
+    """
     stamp = CACHE / f"run-{database}.addons-hash"
     fingerprint = addons_fingerprint()
     if not db_exists(database):
@@ -231,7 +271,6 @@ def cmd_run(args):
         )
         stamp.write_text(fingerprint)
     elif not stamp.exists() or stamp.read_text() != fingerprint:
-        # The addons changed since this database last saw them: update the modules.
         log(f"updating {', '.join(OUR_MODULES)} in {database} (the addons changed)")
         subprocess.run(
             odoo_cmd(
@@ -244,13 +283,183 @@ def cmd_run(args):
             check=True,
         )
         stamp.write_text(fingerprint)
+
+
+def cmd_run(args):
+    database = args.database
+    ensure_installed(database)
     log(f"Odoo on http://localhost:{args.port} (database {database}, login admin / admin)")
-    proc = subprocess.Popen(odoo_cmd(database, f"--http-port={args.port}"))
+    proc = subprocess.Popen(server_cmd(database, args.port), env=server_env())
     try:
         return proc.wait()
     except KeyboardInterrupt:
         proc.send_signal(signal.SIGINT)
         return proc.wait()
+
+
+# ---------------------------------------------------------------- make test-odoo
+# Odoo's own tests of the modules ours build on, run with ours installed.
+ODOO_TESTED_MODULES = [
+    "account",
+    "account_edi_ubl_cii",
+    "account_payment",
+    "analytic",
+    "payment",
+    "payment_paypal",
+    "portal",
+    "product",
+    "queue_job",
+    "sale",
+    "sale_management",
+]
+KNOWN_FAILURES = ROOT / "tests" / "odoo_known_failures.txt"
+# "... ERROR db odoo.addons.account.tests.test_x: FAIL: TestX.test_y" (or ERROR:)
+FAILURE_RE = re.compile(
+    r" (?:ERROR|CRITICAL) \S+ odoo\.addons\.(?P<module>\w+)[\w.]*: (?:FAIL|ERROR): (?P<test>.+)$"
+)
+SKIP_RE = re.compile(r" INFO \S+ odoo\.addons\.\w+[\w.]*: skipped ")
+ERROR_HOLDER_RE = re.compile(r"^(\w+) \(odoo\.addons\.[\w.]+\.(\w+)\)")
+
+
+def test_id(module, description):
+    """`module: Class.method` of a failure line's description (subtests and
+    class set-up errors included)."""
+    description = description.strip()
+    if description.startswith("Subtest "):
+        description = description[len("Subtest ") :]
+    holder = ERROR_HOLDER_RE.match(description)
+    if holder:  # "setUpClass (odoo.addons.m.tests.test_f.TestX)"
+        return f"{module}: {holder.group(2)}.{holder.group(1)}"
+    return f"{module}: {description.split()[0]}"
+
+
+def read_known_failures():
+    """tests/odoo_known_failures.txt: `module: Class.method  reason`, # comments."""
+    known = {}
+    for line in KNOWN_FAILURES.read_text().splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line:
+            module, rest = line.split(":", 1)
+            test, _, reason = rest.strip().partition(" ")
+            known[f"{module.strip()}: {test}"] = reason.strip()
+    return known
+
+
+def run_odoo_suite(database, modules, log_path):
+    """Run Odoo's tests of `modules` on an installed database (no install, no
+    update: Odoo then runs the at_install tests of every loaded module, then the
+    post_install ones). Returns total, failed ids, skipped, Odoo's exit code."""
+    tags = ",".join(f"/{m}" for m in modules)
+    cmd = odoo_cmd(
+        database,
+        "--test-enable",
+        f"--test-tags={tags}",
+        "--stop-after-init",
+        "--log-level=info",
+        f"--http-port={free_port()}",
+    )
+    total = skipped = 0
+    failed = set()
+    with open(log_path, "w") as full_log:
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        for line in proc.stdout:
+            full_log.write(line)
+            match = RESULT_RE.search(line)
+            if match and "when loading database" in line:
+                total = int(match.group(3))
+            failure = FAILURE_RE.search(line)
+            if failure:
+                failed.add(test_id(failure.group("module"), failure.group("test")))
+            if SKIP_RE.search(line):
+                skipped += 1
+            if failure or " CRITICAL " in line or "odoo.tests.stats" in line:
+                sys.stdout.write(line)
+                sys.stdout.flush()
+        rc = proc.wait()
+    return total, failed, skipped, rc
+
+
+def cmd_test_odoo(args):
+    """Odoo's own tests of the modules ours depend on, with ours installed."""
+    database = args.database
+    template = ensure_template()
+    clone_db(template, database)
+    if args.without_ours:
+        log(f"{database}: Odoo's modules only, without ours (checking the known failures)")
+    else:
+        log(f"installing {', '.join(OUR_MODULES)} into {database}")
+        subprocess.run(
+            odoo_cmd(
+                database,
+                "-i",
+                ",".join(OUR_MODULES),
+                "--stop-after-init",
+                "--log-level=warn",
+                f"--http-port={free_port()}",
+            ),
+            check=True,
+        )
+    log_path = CACHE / f"test-odoo-{database}.log"
+    log(f"running Odoo's tests of {', '.join(ODOO_TESTED_MODULES)} (full log: {log_path})")
+    total, failed, skipped, rc = run_odoo_suite(database, ODOO_TESTED_MODULES, log_path)
+    known = read_known_failures()
+    unexpected = sorted(failed - set(known))
+    known_failed = sorted(failed & set(known))
+    known_passed = sorted(set(known) - failed)
+    for test in known_failed:
+        print(f"known failure: {test} ({known[test]})")
+    for test in known_passed:
+        print(f"known failure that did not fail: {test} (remove it from {KNOWN_FAILURES.name}?)")
+    for test in unexpected:
+        print(f"FAILED: {test}")
+    problem = None
+    if rc and not failed:
+        problem = f"Odoo exited with {rc} before reporting a failed test (see {log_path})"
+    elif not total:
+        problem = f"Odoo reported no test result (see {log_path})"
+    if problem:
+        print(problem)
+    passed = max(total - len(failed) - skipped, 0)
+    print(
+        f"test-odoo: {total} tests, {skipped} skipped, {len(known_failed)} known failures"
+        f" ({KNOWN_FAILURES.relative_to(ROOT)}), {len(unexpected)} other failures"
+    )
+    print(f"{passed} passed, {len(failed)} failed", flush=True)
+    if args.without_ours:
+        # The check of the known-failures file: each of them fails without our addons.
+        return 1 if known_passed or problem else 0
+    return 1 if unexpected or problem else 0
+
+
+# ---------------------------------------------------------------- make pytest
+def cmd_pytest(args):
+    """pytest-odoo on an installed database: one file or one test in seconds."""
+    database = args.database
+    ensure_installed(database)
+    addons_path = ",".join([str(ODOO_SRC / "odoo" / "addons"), str(ADDONS)])
+    extra = [
+        f"data-dir={DATA_DIR}",
+        f"db_host={os.environ.get('PGHOST', '')}",
+        f"db_port={os.environ.get('PGPORT', '5432')}",
+        f"db_user={os.environ.get('PGUSER', '')}",
+        "workers=0",
+        f"http-port={free_port()}",
+    ]
+    cmd = [
+        sys.executable,
+        "-m",
+        "pytest",
+        "-p",
+        "odoo",
+        "-p",
+        "no:cacheprovider",
+        f"--odoo-database={database}",
+        f"--odoo-config={ROOT / 'odoo.conf'}",
+        f"--odoo-addons-path={addons_path}",
+        *(f"--odoo-extra={option}" for option in extra),
+        *([a for a in args.pytest_args if a != "--"] or [str(ADDONS)]),
+    ]
+    return subprocess.run(cmd, cwd=ROOT).returncode
 
 
 def main():
@@ -264,6 +473,24 @@ def main():
     test.add_argument("--database", default=os.environ.get("BILLBYTE_TEST_DB", "billbyte_test"))
     test.add_argument("--modules", default=os.environ.get("MODULES", ""))
     test.set_defaults(func=cmd_test)
+    test_db = os.environ.get("BILLBYTE_TEST_DB", "billbyte_test")
+    test_odoo = sub.add_parser(
+        "test-odoo", help="Odoo's own tests of the modules ours depend on, with ours installed"
+    )
+    test_odoo.add_argument("--database", default=f"{test_db}_odoo")
+    test_odoo.add_argument(
+        "--without-ours",
+        action="store_true",
+        default=bool(os.environ.get("WITHOUT_OURS")),
+        help="without our modules: check that the known failures fail there too",
+    )
+    test_odoo.set_defaults(func=cmd_test_odoo)
+    pytest_cmd = sub.add_parser(
+        "pytest", help="pytest-odoo on an installed database (no reinstall)"
+    )
+    pytest_cmd.add_argument("--database", default=f"{test_db}_pytest")
+    pytest_cmd.add_argument("pytest_args", nargs=argparse.REMAINDER)
+    pytest_cmd.set_defaults(func=cmd_pytest)
     args = parser.parse_args()
     try:
         sys.exit(args.func(args))
