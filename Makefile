@@ -16,7 +16,7 @@ test:
 # Odoo's own tests of the modules ours depend on, with ours installed
 # (WITHOUT_OURS=1: without them, to check tests/odoo_known_failures.txt).
 test-odoo:
-	@$(SETUP) && "$$VENV_PY" scripts/billbyte.py test-odoo
+	@$(SETUP) && "$$VENV_PY" scripts/billbyte.py test-odoo $(ARGS)
 
 # One test file or test in seconds, on an installed database:
 #   make pytest T=addons/billbyte_usage/tests/test_usage_import.py K=restatement

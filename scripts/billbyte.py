@@ -6,6 +6,7 @@ made sure that Odoo's source, the venv and PostgreSQL are there.
 """
 
 import argparse
+import datetime
 import hashlib
 import os
 import re
@@ -14,6 +15,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -313,11 +315,18 @@ ODOO_TESTED_MODULES = [
     "sale_management",
 ]
 KNOWN_FAILURES = ROOT / "tests" / "odoo_known_failures.txt"
+DURATIONS = ROOT / "tests" / "odoo_test_durations.txt"
+DURATIONS_HEADER = """\
+# Seconds per test file of Odoo's tests run by make test-odoo, measured on the
+# development machine (2 cores), only used to split them into parallel parts of
+# about equal duration (TEST_ODOO_JOBS). Rewritten by
+# `scripts/billbyte.py test-odoo --save-durations` (make test-odoo ARGS=--save-durations).
+"""
 # "... ERROR db odoo.addons.account.tests.test_x: FAIL: TestX.test_y" (or ERROR:)
 FAILURE_RE = re.compile(
     r" (?:ERROR|CRITICAL) \S+ odoo\.addons\.(?P<module>\w+)[\w.]*: (?:FAIL|ERROR): (?P<test>.+)$"
 )
-SKIP_RE = re.compile(r" INFO \S+ odoo\.addons\.\w+[\w.]*: skipped ")
+SKIP_RE = re.compile(r" INFO \S+ odoo\.addons\.\w+[\w.]*: skipped (?!Subtest )")
 ERROR_HOLDER_RE = re.compile(r"^(\w+) \(odoo\.addons\.[\w.]+\.(\w+)\)")
 
 
@@ -345,15 +354,65 @@ def read_known_failures():
     return known
 
 
-def run_odoo_suite(database, modules, log_path):
-    """Run Odoo's tests of `modules` on an installed database (no install, no
-    update: Odoo then runs the at_install tests of every loaded module, then the
-    post_install ones). Returns total, failed ids, skipped, Odoo's exit code."""
-    tags = ",".join(f"/{m}" for m in modules)
+def split_test_tags(modules, jobs):
+    """`--test-tags` of `jobs` parts of Odoo's tests of `modules`, of about equal
+    duration (by tests/odoo_test_durations.txt, seconds per test file measured
+    here). The other parts name test files; the last one takes every test of the
+    modules but those, so a test file missing from the table still runs, once."""
+    if jobs <= 1:
+        return [",".join(f"/{m}" for m in modules)]
+    files = []
+    for line in DURATIONS.read_text().splitlines():
+        fields = line.split("#", 1)[0].split()
+        if len(fields) == 2 and fields[0].split("/", 1)[0] in modules:
+            files.append((float(fields[1]), fields[0]))
+    loads = [0.0] * jobs
+    parts = [[] for _ in range(jobs)]
+    for seconds, path in sorted(files, reverse=True):
+        k = min(range(jobs), key=loads.__getitem__)
+        loads[k] += seconds
+        parts[k].append(path)
+    named = [path for part in parts[:-1] for path in part]
+    return [",".join(f"/addons/{path}" for path in part) for part in parts[:-1]] + [
+        ",".join([f"/{m}" for m in modules] + [f"-/addons/{path}" for path in named])
+    ]
+
+
+def durations_from_logs(log_paths):
+    """Seconds per test file (`module/tests/test_x.py`), from Odoo's "Starting" lines."""
+    starting = re.compile(
+        r"^(\S+ \S+) \d+ INFO \S+ odoo\.addons\.(\w+)\.(tests\.[\w.]+): Starting \w+\.\w+"
+    )
+    seconds = {}
+    for log_path in log_paths:
+        previous = None
+        for line in open(log_path, errors="replace"):
+            match = starting.match(line)
+            if not match:
+                continue
+            when = datetime.datetime.strptime(match.group(1), "%Y-%m-%d %H:%M:%S,%f")
+            path = f"{match.group(2)}/{match.group(3).replace('.', '/')}.py"
+            if previous:
+                spent = (when - previous[0]).total_seconds()
+                if 0 <= spent < 900:  # tests that freeze time fake their log's clock
+                    seconds[previous[1]] = seconds.get(previous[1], 0.0) + spent
+            previous = (when, path)
+    return seconds
+
+
+def run_odoo_suite(database, install, test_tags, log_path, lock):
+    """Install `install` into a new database with Odoo's tests selected by
+    `test_tags`: each module's at_install tests right after it is installed (as
+    Odoo means them: they cannot run on a database that has later modules
+    already), then the post_install tests with everything installed. Returns the
+    number of tests, the failed ones, the skipped ones and Odoo's exit code."""
+    drop_db(database)
     cmd = odoo_cmd(
         database,
+        "-i",
+        ",".join(install),
         "--test-enable",
-        f"--test-tags={tags}",
+        f"--test-tags={test_tags}",
         "--stop-after-init",
         "--log-level=info",
         f"--http-port={free_port()}",
@@ -373,35 +432,53 @@ def run_odoo_suite(database, modules, log_path):
             if SKIP_RE.search(line):
                 skipped += 1
             if failure or " CRITICAL " in line or "odoo.tests.stats" in line:
-                sys.stdout.write(line)
-                sys.stdout.flush()
+                with lock:
+                    sys.stdout.write(line)
+                    sys.stdout.flush()
         rc = proc.wait()
     return total, failed, skipped, rc
 
 
 def cmd_test_odoo(args):
     """Odoo's own tests of the modules ours depend on, with ours installed."""
-    database = args.database
-    template = ensure_template()
-    clone_db(template, database)
+    install = sorted(set(dependency_modules()) | set(ODOO_TESTED_MODULES))
     if args.without_ours:
-        log(f"{database}: Odoo's modules only, without ours (checking the known failures)")
+        log("Odoo's modules only, without ours (checking the known failures)")
     else:
-        log(f"installing {', '.join(OUR_MODULES)} into {database}")
-        subprocess.run(
-            odoo_cmd(
-                database,
-                "-i",
-                ",".join(OUR_MODULES),
-                "--stop-after-init",
-                "--log-level=warn",
-                f"--http-port={free_port()}",
-            ),
-            check=True,
+        install += OUR_MODULES
+    parts = split_test_tags(ODOO_TESTED_MODULES, max(args.jobs, 1))
+    jobs = [
+        (f"{args.database}_{n}" if len(parts) > 1 else args.database, tags)
+        for n, tags in enumerate(parts, 1)
+    ]
+    logs = [CACHE / f"test-odoo-{database}.log" for database, _ in jobs]
+    log(
+        f"installing {', '.join(install)} into {len(jobs)} new database(s)"
+        f" ({', '.join(db for db, _ in jobs)}), each running part of Odoo's tests of"
+        f" {', '.join(ODOO_TESTED_MODULES)}; full logs: {', '.join(map(str, logs))}"
+    )
+    lock = threading.Lock()
+    results = [None] * len(jobs)
+
+    def run(n):
+        database, tags = jobs[n]
+        results[n] = run_odoo_suite(database, install, tags, logs[n], lock)
+
+    threads = [threading.Thread(target=run, args=(n,)) for n in range(len(jobs))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    total = sum(result[0] for result in results)
+    failed = set().union(*(result[1] for result in results))
+    skipped = sum(result[2] for result in results)
+    if args.save_durations:
+        durations = durations_from_logs(logs)
+        DURATIONS.write_text(
+            DURATIONS_HEADER
+            + "".join(f"{path} {secs:.1f}\n" for path, secs in sorted(durations.items()))
         )
-    log_path = CACHE / f"test-odoo-{database}.log"
-    log(f"running Odoo's tests of {', '.join(ODOO_TESTED_MODULES)} (full log: {log_path})")
-    total, failed, skipped, rc = run_odoo_suite(database, ODOO_TESTED_MODULES, log_path)
+        log(f"wrote {DURATIONS}")
     known = read_known_failures()
     unexpected = sorted(failed - set(known))
     known_failed = sorted(failed & set(known))
@@ -412,12 +489,13 @@ def cmd_test_odoo(args):
         print(f"known failure that did not fail: {test} (remove it from {KNOWN_FAILURES.name}?)")
     for test in unexpected:
         print(f"FAILED: {test}")
-    problem = None
-    if rc and not failed:
-        problem = f"Odoo exited with {rc} before reporting a failed test (see {log_path})"
-    elif not total:
-        problem = f"Odoo reported no test result (see {log_path})"
-    if problem:
+    problems = []
+    for (database, _), (part_total, part_failed, _, rc), log_path in zip(jobs, results, logs):
+        if rc and not part_failed:
+            problems.append(f"Odoo exited with {rc} before reporting a failed test (see {log_path})")
+        elif not part_total:
+            problems.append(f"Odoo reported no test result (see {log_path})")
+    for problem in problems:
         print(problem)
     passed = max(total - len(failed) - skipped, 0)
     print(
@@ -427,8 +505,8 @@ def cmd_test_odoo(args):
     print(f"{passed} passed, {len(failed)} failed", flush=True)
     if args.without_ours:
         # The check of the known-failures file: each of them fails without our addons.
-        return 1 if known_passed or problem else 0
-    return 1 if unexpected or problem else 0
+        return 1 if known_passed or problems else 0
+    return 1 if unexpected or problems else 0
 
 
 # ---------------------------------------------------------------- make pytest
@@ -453,6 +531,8 @@ def cmd_pytest(args):
         "odoo",
         "-p",
         "no:cacheprovider",
+        "-W",
+        "ignore::DeprecationWarning",
         f"--odoo-database={database}",
         f"--odoo-config={ROOT / 'odoo.conf'}",
         f"--odoo-addons-path={addons_path}",
@@ -483,6 +563,17 @@ def main():
         action="store_true",
         default=bool(os.environ.get("WITHOUT_OURS")),
         help="without our modules: check that the known failures fail there too",
+    )
+    test_odoo.add_argument(
+        "--jobs",
+        type=int,
+        default=int(os.environ.get("TEST_ODOO_JOBS", 2)),
+        help="parallel parts, each on a database of its own (default 2)",
+    )
+    test_odoo.add_argument(
+        "--save-durations",
+        action="store_true",
+        help=f"rewrite {DURATIONS.name} from this run's logs",
     )
     test_odoo.set_defaults(func=cmd_test_odoo)
     pytest_cmd = sub.add_parser(

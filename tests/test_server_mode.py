@@ -40,7 +40,7 @@ def account_with_usage(odoo_server):
         {
             "name": "Concurrency prod",
             "vendor_id": aws,
-            "vendor_account_id": "111122223333",
+            "vendor_account_id": "987650001111",
             "partner_id": customer,
         },
     )
@@ -53,7 +53,7 @@ def account_with_usage(odoo_server):
         for service in ("AmazonEC2", "AmazonS3", "AmazonRDS"):
             lines.append(
                 f"{day}.5,USD,2026-10-{day:02d}T00:00:00Z,2026-10-{day + 1:02d}T00:00:00Z,"
-                f"Usage,{service},111122223333,{day}"
+                f"Usage,{service},987650001111,{day}"
             )
     wizard = call(
         "billbyte.usage.import.wizard",
