@@ -3,7 +3,7 @@ SHELL := /bin/bash
 SETUP := source scripts/setup.sh
 ROWS ?= 1000000
 
-.PHONY: run test lint bench-import setup
+.PHONY: run test test-odoo pytest lint bench-import setup
 setup:
 	@$(SETUP) && echo "Odoo: $$ODOO_SRC  venv: $$VENV_PY  PostgreSQL: $$PGHOST:$$PGPORT"
 
@@ -12,6 +12,16 @@ run:
 
 test:
 	@$(SETUP) && "$$VENV_PY" scripts/billbyte.py test
+
+# Odoo's own tests of the modules ours depend on, with ours installed
+# (WITHOUT_OURS=1: without them, to check tests/odoo_known_failures.txt).
+test-odoo:
+	@$(SETUP) && "$$VENV_PY" scripts/billbyte.py test-odoo $(ARGS)
+
+# One test file or test in seconds, on an installed database:
+#   make pytest T=addons/billbyte_usage/tests/test_usage_import.py K=restatement
+pytest:
+	@$(SETUP) && "$$VENV_PY" scripts/billbyte.py pytest -- $(or $(T),addons) $(if $(K),-k "$(K)") $(ARGS)
 
 lint:
 	@$(SETUP) && PATH="$$(dirname "$$VENV_PY"):$$PATH" pre-commit run --all-files --show-diff-on-failure

@@ -81,6 +81,25 @@ ensure_debian_packages() {
     fi
 }
 
+ensure_test_system_packages() {
+    # Odoo's own tests (make test-odoo) print PDFs with wkhtmltopdf and run
+    # browser tours in Chromium (found on PATH as `chromium`). Checked on every
+    # run, installed once; where that is impossible, those tests fail or skip.
+    local missing=()
+    command -v wkhtmltopdf >/dev/null 2>&1 || missing+=(wkhtmltopdf)
+    command -v chromium >/dev/null 2>&1 || command -v google-chrome >/dev/null 2>&1 \
+        || command -v chromium-browser >/dev/null 2>&1 || missing+=(chromium)
+    [ ${#missing[@]} -gt 0 ] || return 0
+    if can_install; then
+        say "installing Debian packages for Odoo's PDF and browser tests: ${missing[*]} (first run only)"
+        if ! { apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null 2>&1; }; then
+            say "could not install ${missing[*]} with apt-get: Odoo's PDF and browser tests will fail or be skipped"
+        fi
+    else
+        say "missing ${missing[*]} (apt-get install ${missing[*]}): Odoo's PDF and browser tests will fail or be skipped"
+    fi
+}
+
 ensure_venv() {
     local hash
     hash="$( (cat "$ODOO_SRC/requirements.txt" "$ROOT/requirements.txt"; python3 --version) | sha1sum | cut -c1-12)"
@@ -195,6 +214,7 @@ ensure_postgres() {
 
 resolve_odoo_src
 ensure_venv
+ensure_test_system_packages
 ensure_tools_venv
 ensure_postgres
 export ODOO_SRC VENV_PY BILLBYTE_CACHE ROOT BILLBYTE_TOOLS_PY

@@ -6,6 +6,7 @@ also when a test fails.
 """
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -57,34 +58,56 @@ def api_key(database):
     return keys[-1]
 
 
-def start_server(database, server_log):
-    """A real Odoo on a free local port, started as `make run` starts it; returns
-    (process, url) once it answers."""
-    port = _free_port()
-    proc = subprocess.Popen(
-        billbyte.odoo_cmd(
-            database,
-            f"--http-port={port}",
-            "--log-level=warn",
-            "--max-cron-threads=0",
-            f"--logfile={server_log}",
-        ),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 120
+def server_children(pid):
+    """Process ids whose parent is `pid` (an Odoo master's workers)."""
+    children = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            children.add(int(stat.parent.name))
+    return children
+
+
+def wait_until_serving(url, proc, server_log, timeout=120):
+    """Wait until the server answers /web/health (Odoo exiting fails at once)."""
+    deadline = time.time() + timeout
     while True:
         if proc.poll() is not None:
             raise RuntimeError(f"Odoo exited early: {server_log.read_text()[-2000:]}")
         try:
             with urllib.request.urlopen(f"{url}/web/health", timeout=5):
-                return proc, url
+                return
         except OSError:
             if time.time() > deadline:
-                stop_server(proc)
-                raise RuntimeError("Odoo did not answer within 120 s") from None
+                raise RuntimeError(f"Odoo did not answer within {timeout} s") from None
             time.sleep(0.5)
+
+
+def start_server(database, server_log, *extra, env=None):
+    """A live Odoo started the way `make run` starts it (prefork workers as in
+    odoo.conf, scripts/odoo-bin, a websocket port of its own), on free ports,
+    without cron processes. Its own process group, so that stopping it stops
+    its workers too."""
+    port = _free_port()
+    proc = subprocess.Popen(
+        billbyte.server_cmd(
+            database,
+            port,
+            "--log-level=warn",
+            "--max-cron-threads=0",
+            f"--logfile={server_log}",
+            *extra,
+            gevent_port=_free_port(),
+        ),
+        env=dict(billbyte.server_env(), **(env or {})),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    return proc, f"http://127.0.0.1:{port}"
 
 
 def stop_server(proc):
@@ -94,12 +117,26 @@ def stop_server(proc):
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait()
+    try:
+        # Workers or the websocket process left behind by a failed stop.
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
 
 
 @pytest.fixture(scope="session")
 def odoo_server(database, api_key, tmp_path_factory):
-    proc, url = start_server(database, tmp_path_factory.mktemp("odoo") / "server.log")
+    server_log = tmp_path_factory.mktemp("odoo") / "server.log"
+    proc, url = start_server(database, server_log)
     try:
-        yield {"url": url, "db": database, "login": "admin", "api_key": api_key}
+        wait_until_serving(url, proc, server_log)
+        yield {
+            "url": url,
+            "db": database,
+            "login": "admin",
+            "api_key": api_key,
+            "proc": proc,
+            "log": server_log,
+        }
     finally:
         stop_server(proc)

@@ -14,7 +14,7 @@ import threading
 import time
 import xmlrpc.client
 
-from conftest import start_server, stop_server
+from conftest import start_server, stop_server, wait_until_serving
 
 
 def focus_file(rows, account, month="2026-11", compress=True):
@@ -135,6 +135,7 @@ def test_same_file_imported_twice_at_the_same_moment(odoo_server):
 def test_server_killed_mid_import_leaves_an_interrupted_run(database, api_key, tmp_path):
     proc, url = start_server(database, tmp_path / "first.log")
     try:
+        wait_until_serving(url, proc, tmp_path / "first.log")
         client = Client(url, database, api_key)
         connection = client.setup_account("Killed import", "555555555502")
         rows = 150000
@@ -158,7 +159,8 @@ def test_server_killed_mid_import_leaves_an_interrupted_run(database, api_key, t
             time.sleep(0.2)
         assert run_id, "the import never showed as running"
         time.sleep(1.0)
-        os.kill(proc.pid, signal.SIGKILL)
+        # The whole server at once (master and workers), as a crash or an OOM kill.
+        os.killpg(proc.pid, signal.SIGKILL)
         proc.wait(30)
     finally:
         if proc.poll() is None:
@@ -169,6 +171,7 @@ def test_server_killed_mid_import_leaves_an_interrupted_run(database, api_key, t
     # The new server shows the run as interrupted, and ends the dead server's session.
     proc, url = start_server(database, tmp_path / "second.log")
     try:
+        wait_until_serving(url, proc, tmp_path / "second.log")
         client = Client(url, database, api_key)
         run = client.run(int(run_id))
         assert run["state"] == "interrupted", run
