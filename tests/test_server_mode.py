@@ -65,7 +65,7 @@ def account_with_usage(odoo_server):
         },
     )
     run_id = call("billbyte.usage.import.wizard", "action_import", [wizard])["res_id"]
-    (run,) = call("billbyte.import.run", "read", [run_id], ["state", "rows_imported"])
+    (run,) = call("billbyte.usage.import", "read", [run_id], ["state", "rows_imported"])
     assert (run["state"], run["rows_imported"]) == ("done", 30)
     return account
 
