@@ -148,7 +148,7 @@ class BillbyteUsagePipeline(models.AbstractModel):
                    m.pricelist_id, m.partner_id, m.account_currency_id AS currency_id,
                    {cost_company} AS cost_company, {price} AS price
               FROM (
-                SELECT t.line_no, t.dedup_key, t.vendor_id,
+                SELECT t.line_no, t.dedup_key, pv.vendor_id,
                        {", ".join(f"t.{f}" for f in self._typed_fields())},
                        {", ".join(numbers)},
                        {", ".join(dates)},
@@ -161,7 +161,7 @@ class BillbyteUsagePipeline(models.AbstractModel):
                        CASE WHEN {late} OR {correction}
                             THEN to_char({start}, 'YYYY-MM') END AS corrected_period,
                        CASE WHEN sub.cloud_account_id IS NOT NULL THEN NULL
-                            WHEN t.vendor_id IS NULL THEN format({unknown_provider}, t.raw_provider)
+                            WHEN pv.vendor_id IS NULL THEN format({unknown_provider}, t.raw_provider)
                             ELSE format({no_account}, t.sub_account_id) END AS unmatched_reason,
                        COALESCE(
                            t.number_reason,
@@ -173,7 +173,7 @@ class BillbyteUsagePipeline(models.AbstractModel):
                                 THEN format({inactive_currency}, t.raw_currency) END
                        ) AS reject_reason
                   FROM (
-                    SELECT s.line_no, pv.vendor_id, {provider} AS raw_provider,
+                    SELECT s.line_no, {provider} AS raw_provider,
                            {key_sql} AS dedup_key,
                            {", ".join(typed)},
                            {", ".join(raw_dates)},
@@ -183,14 +183,14 @@ class BillbyteUsagePipeline(models.AbstractModel):
                                AS number_reason,
                            CASE {" ".join(required_reasons)} END AS required_reason
                       FROM bb_stage s
-                      LEFT JOIN bb_providers pv ON pv.raw = {provider}
                     OFFSET 0
                   ) t
+                  LEFT JOIN bb_providers pv ON pv.raw = t.raw_provider
                   LEFT JOIN bb_currencies cur ON cur.raw = t.raw_currency
-                  LEFT JOIN bb_subs sub ON sub.vendor_id = t.vendor_id
+                  LEFT JOIN bb_subs sub ON sub.vendor_id = pv.vendor_id
                                        AND sub.raw = t.sub_account_id
                   LEFT JOIN bb_account acc ON acc.cloud_account_id = sub.cloud_account_id
-                  LEFT JOIN bb_products p ON p.vendor_id = t.vendor_id
+                  LEFT JOIN bb_products p ON p.vendor_id = pv.vendor_id
                                          AND p.service_name = t.service_name
                                          AND p.sku_id = t.sku_key
                   {" ".join(date_joins)}
@@ -223,8 +223,8 @@ class BillbyteUsagePipeline(models.AbstractModel):
     def _dedup_key_sql(self, fields_map, extras, param):
         """The dedup key of a staged row `s`: the vendor's line, whatever brought it.
 
-        An MD5 of the row's vendor (its provider's, else the connection's) and every
-        value of the line: the FOCUS columns in the schema's order, each in its own
+        An MD5 of the row's vendor (its provider, else the connection's vendor) and
+        every value of the line: the FOCUS columns in the schema's order, each in its own
         place even when empty (so "a,,b" never hashes like "a,b,"), then the other
         columns by name. The same line uploaded, or found in an export on another
         connection of the vendor, with its columns in another order or with other
@@ -242,7 +242,10 @@ class BillbyteUsagePipeline(models.AbstractModel):
         provider = (
             f"s.c{fields_map['provider_name'][0]}" if "provider_name" in fields_map else "NULL"
         )
-        vendor = f"COALESCE(pv.vendor_id::text, 'provider:' || {provider}, %(vendor)s::text)"
+        # The vendor is the one the provider names (its name is among the values) or,
+        # without a provider, the connection's. No join here: this level runs in
+        # PostgreSQL's parallel workers, which cannot read temporary tables.
+        vendor = f"COALESCE('provider:' || NULLIF(trim({provider}), ''), %(vendor)s::text)"
         if len(values) < 99:
             # Plain arguments are cheaper than an array, up to the 100 a function takes.
             return f"md5(concat_ws(chr(31), {vendor}, {', '.join(values)}))::uuid"
