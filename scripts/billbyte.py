@@ -21,7 +21,13 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 ADDONS = ROOT / "addons"
-OUR_MODULES = ["billbyte_catalog", "billbyte_usage", "billbyte_budget", "billbyte_payment"]
+OUR_MODULES = [
+    "billbyte_catalog",
+    "billbyte_usage",
+    "billbyte_billing",
+    "billbyte_budget",
+    "billbyte_payment",
+]
 CACHE = Path(os.environ.get("BILLBYTE_CACHE", Path.home() / ".cache" / "billbyte"))
 DATA_DIR = CACHE / "data"
 ODOO_BIN = ROOT / "scripts" / "odoo-bin"

@@ -121,11 +121,18 @@ ensure_venv() {
             || die "installing Odoo's Python requirements failed (see pip's output above)."
         PIP_CONSTRAINT="$constraints" "$VENV/bin/pip" install -q -r "$ROOT/requirements.txt" \
             || die "installing requirements.txt failed (see pip's output above)."
-        # OCA addons are wheels that declare odoo==18.0.* which pip cannot see
-        # from a source folder: install them without resolving that.
+        touch "$VENV/.billbyte-ready"
+    fi
+    # OCA addons are wheels that declare odoo==18.0.* which pip cannot see
+    # from a source folder: install them without resolving that, again
+    # whenever requirements-oca.txt changes.
+    local oca_stamp
+    oca_stamp="$VENV/.billbyte-oca-$(sha1sum < "$ROOT/requirements-oca.txt" | cut -c1-12)"
+    if [ ! -f "$oca_stamp" ]; then
         "$VENV/bin/pip" install -q --no-deps -r "$ROOT/requirements-oca.txt" \
             || die "installing requirements-oca.txt failed."
-        touch "$VENV/.billbyte-ready"
+        rm -f "$VENV"/.billbyte-oca-*
+        touch "$oca_stamp"
     fi
     # Odoo itself: the source folder on the venv's path (a .pth file), so that
     # changing ODOO_SRC needs no reinstall.

@@ -63,19 +63,52 @@ class BillbyteUsagePipeline(models.AbstractModel):
             """
         )
         cr.execute("ANALYZE bb_keys")
+        # A key can hold billed lines next to its unbilled one (an invoice was
+        # cancelled after later usage of its days was billed, or a billed day was
+        # reopened): the unbilled line is what its records add up to beyond them,
+        # so nothing is ever billed twice.
         self._insert_usage_lines(
             """
-            SELECT u.cloud_account_id, u.product_id, u.usage_date, u.corrected_period,
-                   u.currency_id, u.company_id, min(u.service_name) AS service_name,
-                   sum(u.cost_company) AS cost, sum(u.pricing_quantity) AS quantity,
-                   sum(u.price) AS price
-              FROM billbyte_usage_record u
-             WHERE u.cloud_account_id IS NOT NULL
-               AND (u.cloud_account_id, u.product_id, u.usage_date, COALESCE(u.corrected_period, ''))
-                   IN (SELECT cloud_account_id, product_id, usage_date, COALESCE(corrected_period, '')
-                         FROM bb_keys)
-             GROUP BY u.cloud_account_id, u.product_id, u.usage_date, u.corrected_period,
-                      u.currency_id, u.company_id
+            WITH rec AS (
+                SELECT u.cloud_account_id, u.product_id, u.usage_date, u.corrected_period,
+                       u.currency_id, u.company_id, min(u.service_name) AS service_name,
+                       sum(u.cost_company) AS cost, sum(u.pricing_quantity) AS quantity,
+                       sum(u.price) AS price
+                  FROM billbyte_usage_record u
+                 WHERE u.cloud_account_id IS NOT NULL
+                   AND (u.cloud_account_id, u.product_id, u.usage_date,
+                        COALESCE(u.corrected_period, ''))
+                       IN (SELECT cloud_account_id, product_id, usage_date,
+                                  COALESCE(corrected_period, '') FROM bb_keys)
+                 GROUP BY u.cloud_account_id, u.product_id, u.usage_date, u.corrected_period,
+                          u.currency_id, u.company_id
+            ), billed AS (
+                SELECT l.billbyte_cloud_account_id AS cloud_account_id, l.product_id,
+                       l.date AS usage_date, COALESCE(l.billbyte_corrected_period, '') AS period,
+                       l.billbyte_currency_id AS currency_id, -sum(l.amount) AS cost,
+                       sum(l.unit_amount) AS quantity,
+                       sum(COALESCE(l.billbyte_price_exact, l.billbyte_price)) AS price
+                  FROM account_analytic_line l
+                  JOIN bb_keys k ON l.billbyte_cloud_account_id = k.cloud_account_id
+                                AND l.product_id = k.product_id AND l.date = k.usage_date
+                                AND COALESCE(l.billbyte_corrected_period, '')
+                                    = COALESCE(k.corrected_period, '')
+                 WHERE l.billbyte_billed
+                 GROUP BY 1, 2, 3, 4, 5
+            )
+            SELECT r.cloud_account_id, r.product_id, r.usage_date, r.corrected_period,
+                   r.currency_id, r.company_id, r.service_name,
+                   r.cost - COALESCE(b.cost, 0) AS cost,
+                   r.quantity - COALESCE(b.quantity, 0) AS quantity,
+                   r.price - COALESCE(b.price, 0) AS price
+              FROM rec r
+              LEFT JOIN billed b ON b.cloud_account_id = r.cloud_account_id
+                                AND b.product_id = r.product_id
+                                AND b.usage_date = r.usage_date
+                                AND b.period = COALESCE(r.corrected_period, '')
+                                AND b.currency_id = r.currency_id
+             WHERE b.cloud_account_id IS NULL
+                OR r.price <> b.price OR r.quantity <> b.quantity
             """
         )
         self._insert_usage_lines(
