@@ -5,7 +5,7 @@ from collections import defaultdict
 from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from psycopg2 import errors as pg_errors
+from psycopg2 import OperationalError
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
@@ -244,15 +244,15 @@ class BillbyteBillingRun(models.Model):
         try:
             with self.env.cr.savepoint():
                 outcome = run._bill_partners(lines.partner_id.ids)
-        except RetryableJobError:
+        except (RetryableJobError, OperationalError):
+            # Another run holds these accounts (lock not available) or billed them
+            # since this transaction began (serialization failure): the whole job or
+            # request is retried by queue_job or Odoo, and then finds them billed.
             raise
-        except (pg_errors.SerializationFailure, pg_errors.LockNotAvailable) as error:
-            raise RetryableJobError(
-                self.env._("Another billing run is billing these customers; retrying."),
-                seconds=30,
-            ) from error
         except Exception as error:  # pylint: disable=broad-except
-            _logger.exception("%s: billing a batch of %s customers failed", run.name, len(lines))
+            _logger.warning(
+                "%s: billing a batch of %s customers failed", run.name, len(lines), exc_info=True
+            )
             self.env.invalidate_all()
             lines.write({"state": "failed", "message": str(error)})
             run._log(
