@@ -91,7 +91,7 @@ class BillbyteBillingRun(models.Model):
     def _cron_bill(self):
         """Daily: a run per company, as of today."""
         today = fields.Date.context_today(self)
-        for company in self.env["res.company"].search([]):
+        for company in self.env["res.company"].search([], limit=None):
             run = self.with_company(company).create(
                 {"company_id": company.id, "date": today, "trigger": "cron"}
             )
@@ -269,7 +269,11 @@ class BillbyteBillingRun(models.Model):
                 line.partner_id.id, ("skipped", self.env._("Nothing to bill."), None)
             )
             line.write(
-                {"state": state, "message": message, "move_ids": [Command.set(moves.ids)] if moves else False}
+                {
+                    "state": state,
+                    "message": message,
+                    "move_ids": [Command.set(moves.ids)] if moves else False,
+                }
             )
         run._update_state()
         return self.env._("%s customer(s) billed.", len(lines))
@@ -457,7 +461,14 @@ class BillbyteBillingRun(models.Model):
         for group in groups:
             key = tuple(
                 group[k]
-                for k in ("partner_id", "currency_id", "account_id", "product_id", "service", "period")
+                for k in (
+                    "partner_id",
+                    "currency_id",
+                    "account_id",
+                    "product_id",
+                    "service",
+                    "period",
+                )
             )
             group["vendor"] = vendor.get(key)
         return groups
@@ -467,11 +478,15 @@ class BillbyteBillingRun(models.Model):
         section (cloud account) and the line's values."""
         if not groups:
             return []
-        accounts = self.env["billbyte.cloud.account"].sudo().browse(
-            sorted({g["account_id"] for g in groups})
+        accounts = (
+            self.env["billbyte.cloud.account"]
+            .sudo()
+            .browse(sorted({g["account_id"] for g in groups}))
         )
         period_of = {account.id: periods.get(account) for account in accounts}
-        products = self.env["product.product"].sudo().browse(sorted({g["product_id"] for g in groups}))
+        products = (
+            self.env["product.product"].sudo().browse(sorted({g["product_id"] for g in groups}))
+        )
         currencies = self.env["res.currency"].browse(sorted({g["currency_id"] for g in groups}))
         steps = {c.id: Decimal(str(c.rounding)) for c in currencies}
         items = []
@@ -577,7 +592,6 @@ class BillbyteBillingRun(models.Model):
         vals_list = []
         messages = {}
         for (partner_id, currency_id), invoice_items in by_invoice.items():
-            partner = partners.browse(partner_id)
             fiscal_position = fiscal_positions[partner_id]
             total = sum((item["amount"] for item in invoice_items), Decimal(0))
             sign = -1 if total < 0 else 1
