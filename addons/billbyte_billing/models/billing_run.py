@@ -101,6 +101,15 @@ class BillbyteBillingRun(models.Model):
             )
             run.action_start()
 
+    @api.model
+    def _demo_bill(self):
+        """Demo data: bill the demo usage's closed periods as of today, inline."""
+        if self.search_count([("company_id", "=", self.env.company.id)]):
+            return self.browse()
+        run = self.create({"date": fields.Date.context_today(self)})
+        run.with_context(queue_job__no_delay=True).action_start()
+        return run
+
     def action_start(self):
         """Find the customers to bill and bill them in batches: background jobs, or in
         this transaction with queue_job's `queue_job__no_delay` context."""
