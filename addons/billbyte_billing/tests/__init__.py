@@ -2,3 +2,4 @@ from . import test_billing_run
 from . import test_billing_jobs
 from . import test_invoice_agreement
 from . import test_billing_demo
+from . import test_billing_access
