@@ -1,0 +1,67 @@
+# Copyright 2026 BillByte
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from dateutil.relativedelta import relativedelta
+
+from odoo import models
+from odoo.exceptions import UserError
+
+
+class AccountMove(models.Model):
+    _inherit = "account.move"  # pylint: disable=consider-merging-classes-inherited
+
+    def action_post(self):
+        # Prepaid annual license terms go to deferred revenue, recognised month by
+        # month by OCA account_spread_cost_revenue (its board is computed on posting).
+        self._billbyte_spread_annual_licenses()
+        return super().action_post()
+
+    def _billbyte_spread_annual_licenses(self):
+        lines = (
+            self.filtered(lambda m: m.move_type == "out_invoice" and m.state == "draft")
+            .invoice_line_ids.sudo()
+            .filtered(
+                lambda line: line.billbyte_license_change_id.kind == "term"
+                and line.billbyte_license_id.term == "annual"
+                and not line.spread_id
+            )
+        )
+        if not lines:
+            return
+        Spread = self.env["account.spread"].sudo()
+        for line in lines:
+            company = line.company_id
+            deferred = company.default_spread_revenue_account_id
+            if not deferred:
+                raise UserError(
+                    self.env._(
+                        "%(line)s is a prepaid annual license: set the deferred revenue "
+                        "account (Revenue Spread Account) of %(company)s in the Invoicing "
+                        "settings, under Cloud Billing.",
+                        line=line.name,
+                        company=company.name,
+                    )
+                )
+            journal = company.default_spread_revenue_journal_id or Spread.default_journal(
+                company.id
+            )
+            term = line.billbyte_license_change_id
+            months = relativedelta(term.date_end + relativedelta(days=1), term.date).months
+            years = relativedelta(term.date_end + relativedelta(days=1), term.date).years
+            spread = Spread.create(
+                {
+                    "name": line.name,
+                    "invoice_type": "out_invoice",
+                    "period_number": years * 12 + months or 12,
+                    "period_type": "month",
+                    "spread_date": term.date,
+                    "debit_account_id": deferred.id,
+                    "credit_account_id": line.account_id.id,
+                    "journal_id": journal.id,
+                    "company_id": company.id,
+                    "currency_id": company.currency_id.id,
+                    "analytic_distribution": line.analytic_distribution,
+                    "move_line_auto_post": True,
+                }
+            )
+            # OCA's write moves the line to the spread's (deferred revenue) account.
+            line.write({"spread_id": spread.id})

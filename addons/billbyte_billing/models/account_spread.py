@@ -1,0 +1,23 @@
+# Copyright 2026 BillByte
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from odoo import models
+
+
+class AccountSpread(models.Model):
+    _inherit = "account.spread"
+
+    def _compute_amounts(self):
+        super()._compute_amounts()
+        # OCA converts the invoice line's balance (already in the company currency) as
+        # if it were in the invoice's currency: wrong for foreign-currency invoices.
+        for spread in self:
+            line = spread.invoice_line_id
+            if (
+                line
+                and spread.currency_id == spread.company_id.currency_id
+                and line.currency_id != spread.currency_id
+            ):
+                delta = line.balance - spread.total_amount
+                spread.total_amount += delta
+                spread.unspread_amount += delta
+                spread.unposted_amount += delta
