@@ -52,7 +52,7 @@ class SaleOrderLine(models.Model):
         (self - lines).billbyte_cloud_account_id = False
         if not lines:
             return
-        accounts = self.env["billbyte.cloud.account"].search(
+        accounts = self.env["billbyte.cloud.account"].sudo().search(
             [
                 ("partner_id", "child_of", lines.order_id.partner_id.commercial_partner_id.ids),
                 ("vendor_id", "in", lines.product_id.billbyte_vendor_id.ids),

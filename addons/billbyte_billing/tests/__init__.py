@@ -1,2 +1,3 @@
 from . import test_billing_run
 from . import test_billing_jobs
+from . import test_license
