@@ -41,6 +41,14 @@ class AccountMove(models.Model):
                         company=company.name,
                     )
                 )
+            if not deferred.reconcile:
+                raise UserError(
+                    self.env._(
+                        "The deferred revenue account %(account)s must allow reconciliation: "
+                        "each month's entry is reconciled with the invoice line.",
+                        account=deferred.display_name,
+                    )
+                )
             journal = company.default_spread_revenue_journal_id or Spread.default_journal(
                 company.id
             )

@@ -7,7 +7,7 @@ class BillbyteCloudAccount(models.Model):
     _inherit = "billbyte.cloud.account"  # pylint: disable=consider-merging-classes-inherited
 
     license_ids = fields.One2many("billbyte.license", "cloud_account_id", string="Licenses")
-    license_count = fields.Integer(compute="_compute_license_count", string="Licenses")
+    license_count = fields.Integer(compute="_compute_license_count", string="Active Licenses")
 
     def _compute_license_count(self):
         groups = dict(
