@@ -20,9 +20,11 @@ class AccountMove(models.Model):
             self.filtered(lambda m: m.move_type == "out_invoice" and m.state == "draft")
             .invoice_line_ids.sudo()
             .filtered(
-                lambda line: line.billbyte_license_change_id.kind == "term"
-                and line.billbyte_license_id.term == "annual"
-                and not line.spread_id
+                lambda line: (
+                    line.billbyte_license_change_id.kind == "term"
+                    and line.billbyte_license_id.term == "annual"
+                    and not line.spread_id
+                )
             )
         )
         if not lines:

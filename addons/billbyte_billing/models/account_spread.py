@@ -7,7 +7,7 @@ class AccountSpread(models.Model):
     _inherit = "account.spread"
 
     def _compute_amounts(self):
-        super()._compute_amounts()
+        res = super()._compute_amounts()
         # OCA converts the invoice line's balance (already in the company currency) as
         # if it were in the invoice's currency: wrong for foreign-currency invoices.
         for spread in self:
@@ -21,3 +21,4 @@ class AccountSpread(models.Model):
                 spread.total_amount += delta
                 spread.unspread_amount += delta
                 spread.unposted_amount += delta
+        return res

@@ -101,13 +101,19 @@ class BillbyteLicense(models.Model):
     )
 
     _sql_constraints = [
-        ("seats_positive", "CHECK(seats >= 0 AND next_term_seats >= 0)", "Seats cannot be negative."),
+        (
+            "seats_positive",
+            "CHECK(seats >= 0 AND next_term_seats >= 0)",
+            "Seats cannot be negative.",
+        ),
     ]
 
     @api.depends("product_id", "cloud_account_id")
     def _compute_name(self):
         for lic in self:
-            lic.name = f"{lic.product_id.display_name or ''} / {lic.cloud_account_id.display_name or ''}"
+            lic.name = (
+                f"{lic.product_id.display_name or ''} / {lic.cloud_account_id.display_name or ''}"
+            )
 
     @api.depends("date_start", "change_ids.kind", "change_ids.date_end")
     def _compute_billed_until(self):
@@ -234,7 +240,9 @@ class BillbyteLicense(models.Model):
                     "sale_line_id": sale_line.id if sale_line else False,
                 }
             )
-            self.write({"seats": self.seats + delta, "next_term_seats": self.next_term_seats + delta})
+            self.write(
+                {"seats": self.seats + delta, "next_term_seats": self.next_term_seats + delta}
+            )
             return change
         if self.next_term_seats + delta < 0:
             raise UserError(

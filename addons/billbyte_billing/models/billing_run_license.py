@@ -57,14 +57,18 @@ class BillbyteBillingRun(models.Model):
         licenses.filtered(lambda lic: lic.next_term_start <= self.date)._schedule_due_terms(
             self.date
         )
-        changes = self.env["billbyte.license.change"].sudo().search(
-            [
-                ("license_id", "in", license_ids),
-                ("state", "=", "to_bill"),
-                ("kind", "in", ("term", "increase")),
-                ("date", "<=", self.date),
-            ],
-            order="license_id, date, kind desc, id",
+        changes = (
+            self.env["billbyte.license.change"]
+            .sudo()
+            .search(
+                [
+                    ("license_id", "in", license_ids),
+                    ("state", "=", "to_bill"),
+                    ("kind", "in", ("term", "increase")),
+                    ("date", "<=", self.date),
+                ],
+                order="license_id, date, kind desc, id",
+            )
         )
         for change in changes:
             lic = change.license_id

@@ -22,9 +22,11 @@ class SaleOrder(models.Model):
 
     def _billbyte_license_lines(self):
         return self.order_line.filtered(
-            lambda line: not line.display_type
-            and line.product_id.billbyte_offer_type == "license"
-            and line.product_uom_qty
+            lambda line: (
+                not line.display_type
+                and line.product_id.billbyte_offer_type == "license"
+                and line.product_uom_qty
+            )
         )
 
     def _billbyte_check_license_lines(self):
@@ -46,10 +48,7 @@ class SaleOrder(models.Model):
                         vendor=product.billbyte_vendor_id.display_name or "-",
                     )
                 )
-            if (
-                account.partner_id.commercial_partner_id
-                != order.partner_id.commercial_partner_id
-            ):
+            if account.partner_id.commercial_partner_id != order.partner_id.commercial_partner_id:
                 raise UserError(
                     self.env._(
                         "%(order)s: the cloud account %(account)s belongs to %(owner)s, not "
@@ -119,7 +118,9 @@ class SaleOrder(models.Model):
                             "%(order)s: %(seats)s seat(s) %(how)s as of %(date)s.",
                             order=order.name,
                             seats=abs(seats),
-                            how=self.env._("added") if seats > 0 else self.env._("removed from the next term"),
+                            how=self.env._("added")
+                            if seats > 0
+                            else self.env._("removed from the next term"),
                             date=day,
                         )
                     )
@@ -154,9 +155,7 @@ class SaleOrder(models.Model):
                             "company_id": order.company_id.id,
                         }
                     )
-                    lic.message_post(
-                        body=self.env._("Created by %(order)s.", order=order.name)
-                    )
+                    lic.message_post(body=self.env._("Created by %(order)s.", order=order.name))
                 lines.write({"billbyte_license_id": lic.id})
         return True
 

@@ -46,17 +46,22 @@ class SaleOrderLine(models.Model):
     @api.depends("product_id", "order_id.partner_id")
     def _compute_billbyte_cloud_account_id(self):
         lines = self.filtered(
-            lambda line: line.product_id.billbyte_offer_type == "license"
-            and line.order_id.partner_id
+            lambda line: (
+                line.product_id.billbyte_offer_type == "license" and line.order_id.partner_id
+            )
         )
         (self - lines).billbyte_cloud_account_id = False
         if not lines:
             return
-        accounts = self.env["billbyte.cloud.account"].sudo().search(
-            [
-                ("partner_id", "child_of", lines.order_id.partner_id.commercial_partner_id.ids),
-                ("vendor_id", "in", lines.product_id.billbyte_vendor_id.ids),
-            ]
+        accounts = (
+            self.env["billbyte.cloud.account"]
+            .sudo()
+            .search(
+                [
+                    ("partner_id", "child_of", lines.order_id.partner_id.commercial_partner_id.ids),
+                    ("vendor_id", "in", lines.product_id.billbyte_vendor_id.ids),
+                ]
+            )
         )
         for line in lines:
             current = line.billbyte_cloud_account_id

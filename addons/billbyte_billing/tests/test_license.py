@@ -239,7 +239,9 @@ class TestLicense(BillingCommon):
         march = months[2].move_id
         self.assertEqual(march.date, date(2026, 3, 31))
         self.assertEqual(
-            self.dec(sum(march.line_ids.filtered(lambda x: x.account_id == income).mapped("credit"))),
+            self.dec(
+                sum(march.line_ids.filtered(lambda x: x.account_id == income).mapped("credit"))
+            ),
             self.dec("83.33"),
         )
         self.env.flush_all()
