@@ -4,7 +4,7 @@ from datetime import date
 
 from dateutil.relativedelta import relativedelta
 
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 
 from .common import BillingCommon
@@ -329,3 +329,117 @@ class TestLicense(BillingCommon):
             self.e3, 1, "2026-04-01", billbyte_cloud_account_id=other.id
         ).order_line.billbyte_license_id
         self.assertEqual(lic.cloud_account_id, other)
+
+    def test_increase_before_the_first_run_is_not_billed_twice(self):
+        lic = self.order(self.e3, 10, "2026-04-01").order_line.billbyte_license_id
+        self.order(self.e3, 5, "2026-04-10")
+        invoice = self.bill("2026-04-11", self.contoso).invoice_ids
+        term, increase = self.license_lines(invoice).sorted(
+            lambda x: x.billbyte_license_change_id.kind != "term"
+        )
+        # The term at the 10 seats it started with, the 5 more prorated.
+        self.assertIn("10 seat(s)", term.name)
+        self.assertEqual(self.dec(term.price_subtotal), self.dec("123.40"))
+        self.assertEqual(self.dec(increase.price_subtotal), self.dec("43.19"))
+        may = self.license_lines(self.bill("2026-05-01", self.contoso).invoice_ids)
+        self.assertEqual(self.dec(may.price_subtotal), self.dec("185.10"))
+        self.assertEqual(lic.seats, 15)
+
+    def test_terms_follow_the_start_day_at_month_ends(self):
+        self.order(self.e3, 1, "2026-01-31")
+        terms = []
+        for day in ("2026-01-31", "2026-02-28", "2026-03-31"):
+            line = self.license_lines(self.bill(day, self.contoso).invoice_ids)
+            terms.append((line.start_date, line.end_date))
+        self.assertEqual(
+            terms,
+            [
+                (date(2026, 1, 31), date(2026, 2, 27)),
+                (date(2026, 2, 28), date(2026, 3, 30)),
+                (date(2026, 3, 31), date(2026, 4, 29)),
+            ],
+        )
+
+    def setup_deferral(self):
+        deferred = self.env["account.account"].create(
+            {
+                "name": "Deferred revenue",
+                "code": "DEFREV2",
+                "account_type": "liability_current",
+                "reconcile": True,
+            }
+        )
+        self.company.default_spread_revenue_account_id = deferred
+        return deferred
+
+    def test_annual_license_from_mid_month_spreads_by_days(self):
+        self.setup_deferral()
+        self.order(self.e5, 3, "2026-04-16", price=400.0)
+        line = self.license_lines(self.bill("2026-04-16", self.contoso).invoice_ids)
+        self.assertEqual((line.start_date, line.end_date), (date(2026, 4, 16), date(2027, 4, 15)))
+        months = line.spread_id.line_ids.sorted("date")
+        self.assertEqual(len(months), 13)
+        amounts = [self.dec(-m.amount) for m in months]
+        # 1,200.00 a year is 100.00 a month: April from the 16th is 15/30 of it, the
+        # April of the next year the rest.
+        self.assertEqual(amounts, [self.dec(50)] + [self.dec(100)] * 11 + [self.dec(50)])
+        self.assertEqual(sum(amounts), self.dec("1200.00"))
+
+    def test_annual_license_in_a_foreign_currency_spreads_its_company_amount(self):
+        self.setup_deferral()
+        self.env["billbyte.cloud.account"].create(
+            {
+                "name": "Northwind M365",
+                "vendor_id": self.microsoft.id,
+                "vendor_account_id": "6b1f1c2e-0000-4000-8000-000000000009",
+                "partner_id": self.northwind.id,
+            }
+        )
+        lic = self.order(
+            self.e5, 1, "2026-11-01", partner=self.northwind, price=1000.0
+        ).order_line.billbyte_license_id
+        self.assertEqual(lic.currency_id, self.eur)
+        line = self.license_lines(self.bill("2026-11-01", self.northwind).invoice_ids)
+        self.assertEqual(line.currency_id, self.eur)
+        # 1,000.00 EUR at 0.8 EUR per USD: 1,250.00 USD to recognise, 104.17 a month.
+        self.assertEqual(self.dec(line.balance), self.dec("-1250.00"))
+        months = line.spread_id.line_ids.sorted("date")
+        amounts = [self.dec(-m.amount) for m in months]
+        self.assertEqual(
+            amounts, [self.dec("104.17")] * 11 + [self.dec("1250.00") - 11 * self.dec("104.17")]
+        )
+
+    def test_access(self):
+        lic = self.order(self.e3, 10, "2026-04-01").order_line.billbyte_license_id
+        Users = self.env["res.users"].with_context(no_reset_password=True)
+        billing_user = Users.create(
+            {
+                "name": "Cloud billing reader",
+                "login": "bb_license_reader",
+                "groups_id": [(6, 0, [self.env.ref("billbyte_catalog.group_billbyte_user").id])],
+            }
+        )
+        self.assertEqual(lic.with_user(billing_user).seats, 10)
+        with self.assertRaises(AccessError):
+            lic.with_user(billing_user).write({"seats": 20})
+        # A salesperson confirms license orders without Cloud Billing rights.
+        seller = Users.create(
+            {
+                "name": "Seller",
+                "login": "bb_license_seller",
+                "groups_id": [(6, 0, [self.env.ref("sales_team.group_sale_salesman").id])],
+            }
+        )
+        order = (
+            self.env["sale.order"]
+            .with_user(seller)
+            .create(
+                {
+                    "partner_id": self.contoso.id,
+                    "order_line": [(0, 0, {"product_id": self.e3.id, "product_uom_qty": 2})],
+                }
+            )
+        )
+        self.assertEqual(order.order_line.billbyte_cloud_account_id, self.tenant)
+        order.action_confirm()
+        self.assertEqual(lic.seats, 12)
