@@ -1,3 +1,4 @@
 from . import test_billing_run
 from . import test_billing_jobs
+from . import test_invoice_agreement
 from . import test_license
