@@ -12,8 +12,25 @@ class AccountMove(models.Model):
     def action_post(self):
         # Prepaid annual license terms go to deferred revenue, recognised month by
         # month by OCA account_spread_cost_revenue (its board is computed on posting).
-        self._billbyte_spread_annual_licenses()
-        return super().action_post()
+        if not self._billbyte_spread_annual_licenses():
+            return super().action_post()
+        # OCA computes and reconciles the spread boards with the poster's rights, and
+        # gives them to full accountants only: an invoicing clerk who may post this
+        # invoice posts its license deferral too.
+        self.check_access("write")
+        return super(AccountMove, self.sudo()).action_post()
+
+    def button_cancel(self):
+        # OCA deletes the spread entries of a cancelled invoice, which only full
+        # accountants may do: whoever may cancel a license invoice cancels them too.
+        # Its license terms return to the next billing run (billbyte.license.change).
+        spread = self.invoice_line_ids.sudo().filtered(
+            lambda line: line.billbyte_license_id and line.spread_id
+        )
+        if not spread:
+            return super().button_cancel()
+        self.check_access("write")
+        return super(AccountMove, self.sudo()).button_cancel()
 
     def _billbyte_spread_annual_licenses(self):
         lines = (
@@ -28,7 +45,12 @@ class AccountMove(models.Model):
             )
         )
         if not lines:
-            return
+            # Re-posted after a reset to draft: the boards are recomputed on posting.
+            return bool(
+                self.invoice_line_ids.sudo().filtered(
+                    lambda line: line.billbyte_license_id and line.spread_id
+                )
+            )
         Spread = self.env["account.spread"].sudo()
         for line in lines:
             company = line.company_id
@@ -55,13 +77,12 @@ class AccountMove(models.Model):
                 company.id
             )
             term = line.billbyte_license_change_id
-            months = relativedelta(term.date_end + relativedelta(days=1), term.date).months
-            years = relativedelta(term.date_end + relativedelta(days=1), term.date).years
+            length = relativedelta(term.date_end + relativedelta(days=1), term.date)
             spread = Spread.create(
                 {
                     "name": line.name,
                     "invoice_type": "out_invoice",
-                    "period_number": years * 12 + months or 12,
+                    "period_number": length.years * 12 + length.months or 12,
                     "period_type": "month",
                     "spread_date": term.date,
                     "debit_account_id": deferred.id,
@@ -75,3 +96,4 @@ class AccountMove(models.Model):
             )
             # OCA's write moves the line to the spread's (deferred revenue) account.
             line.write({"spread_id": spread.id})
+        return True

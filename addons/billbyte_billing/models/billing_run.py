@@ -699,9 +699,7 @@ class BillbyteBillingRun(models.Model):
         result = AccountTax._prepare_tax_lines(base_lines, company)
         for base_line, to_update in result["base_lines_to_update"]:
             product_vals[base_line["id"]].update(to_update)
-        return [
-            {**tax_vals, "display_type": "tax"} for tax_vals in result["tax_lines_to_add"]
-        ]
+        return [{**tax_vals, "display_type": "tax"} for tax_vals in result["tax_lines_to_add"]]
 
     def _section_vals(self, section):
         if section._name == "billbyte.cloud.account":

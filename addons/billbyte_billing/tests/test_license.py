@@ -443,3 +443,33 @@ class TestLicense(BillingCommon):
         self.assertEqual(order.order_line.billbyte_cloud_account_id, self.tenant)
         order.action_confirm()
         self.assertEqual(lic.seats, 12)
+
+    def test_accountant_posting_a_draft_annual_license_invoice_defers_it(self):
+        deferred = self.setup_deferral()
+        self.company.billbyte_invoice_post = False
+        self.order(self.e5, 1, "2026-01-01")
+        invoice = self.bill("2026-01-01", self.contoso).invoice_ids
+        self.assertEqual(invoice.state, "draft")
+        line = self.license_lines(invoice)
+        self.assertNotEqual(line.account_id, deferred, "deferred only when posted")
+        accountant = (
+            self.env["res.users"]
+            .with_context(no_reset_password=True)
+            .create(
+                {
+                    "name": "Invoicing clerk",
+                    "login": "bb_license_clerk",
+                    "groups_id": [(6, 0, [self.env.ref("account.group_account_invoice").id])],
+                }
+            )
+        )
+        invoice.with_user(accountant).action_post()
+        self.assertEqual(invoice.state, "posted")
+        self.assertEqual(line.account_id, deferred)
+        self.assertEqual(len(line.spread_id.line_ids), 12)
+        # The clerk may cancel it as well: its spread entries go, the term bills again.
+        invoice.with_user(accountant).button_cancel()
+        self.assertEqual(invoice.state, "cancel")
+        self.assertFalse(line.spread_id.line_ids)
+        again = self.license_lines(self.bill("2026-01-02", self.contoso).invoice_ids)
+        self.assertEqual(self.dec(again.price_subtotal), self.dec("1000.00"))
