@@ -38,7 +38,7 @@ class AccountMove(models.Model):
             .invoice_line_ids.sudo()
             .filtered(
                 lambda line: (
-                    line.billbyte_license_change_id.kind == "term"
+                    line.billbyte_license_change_id.kind in ("term", "increase")
                     and line.billbyte_license_id.term == "annual"
                     and not line.spread_id
                 )
@@ -77,12 +77,24 @@ class AccountMove(models.Model):
                 company.id
             )
             term = line.billbyte_license_change_id
-            length = relativedelta(term.date_end + relativedelta(days=1), term.date)
+            if term.kind == "term":
+                # A year from its first day: OCA spreads the first and last months of
+                # a term starting mid-month by the days of the month.
+                length = relativedelta(term.date_end + relativedelta(days=1), term.date)
+                periods = length.years * 12 + length.months or 12
+            else:
+                # The rest of a term from the day seats were added: every month by its
+                # days (account.spread._get_spread_end_date ends it on the term's end).
+                periods = (term.date_end.year - term.date.year) * 12 + (
+                    term.date_end.month - term.date.month
+                )
+                periods += 1 if term.date.day == 1 else 0
             spread = Spread.create(
                 {
                     "name": line.name,
                     "invoice_type": "out_invoice",
-                    "period_number": length.years * 12 + length.months or 12,
+                    "period_number": max(periods, 1),
+                    "days_calc": term.kind == "increase",
                     "period_type": "month",
                     "spread_date": term.date,
                     "debit_account_id": deferred.id,

@@ -22,3 +22,11 @@ class AccountSpread(models.Model):
                 spread.unspread_amount += delta
                 spread.unposted_amount += delta
         return res
+
+    def _get_spread_end_date(self, period_type, period_number, spread_start_date):
+        # A seat increase of an annual license is spread from its day to the end of
+        # the license's term, whatever day of the month that is.
+        line = self.invoice_line_id
+        if line.billbyte_license_change_id.kind == "increase" and line.end_date:
+            return line.end_date
+        return super()._get_spread_end_date(period_type, period_number, spread_start_date)

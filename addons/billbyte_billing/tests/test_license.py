@@ -473,3 +473,24 @@ class TestLicense(BillingCommon):
         self.assertFalse(line.spread_id.line_ids)
         again = self.license_lines(self.bill("2026-01-02", self.contoso).invoice_ids)
         self.assertEqual(self.dec(again.price_subtotal), self.dec("1000.00"))
+
+    def test_annual_seat_increase_is_deferred_by_day_to_the_end_of_the_term(self):
+        deferred = self.setup_deferral()
+        lic = self.order(self.e5, 2, "2026-01-01", price=365.0).order_line.billbyte_license_id
+        self.bill("2026-01-01", self.contoso)
+        self.order(self.e5, 1, "2026-03-10")
+        # 1 seat x 365.00 x 297 days (10 March to 31 December) / 365 days = 297.00
+        increase = lic.change_ids.filtered(lambda c: c.kind == "increase")
+        self.assertEqual((increase.days, increase.term_days), (297, 365))
+        self.assertEqual(self.dec(increase.amount), self.dec("297.00"))
+        line = self.license_lines(self.bill("2026-04-01", self.contoso).invoice_ids)
+        self.assertEqual(line.billbyte_license_change_id, increase)
+        self.assertEqual(line.account_id, deferred)
+        months = line.spread_id.line_ids.sorted("date")
+        self.assertEqual(months[0].date, date(2026, 3, 31))
+        self.assertEqual(months[-1].date, date(2026, 12, 31))
+        # 1.00 a day: each month by its days, March from the 10th.
+        self.assertEqual(
+            [self.dec(-m.amount) for m in months],
+            [self.dec(d) for d in (22, 30, 31, 30, 31, 31, 30, 31, 30, 31)],
+        )
