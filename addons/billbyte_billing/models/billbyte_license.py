@@ -70,7 +70,8 @@ class BillbyteLicense(models.Model):
         string="Price per Seat",
         required=True,
         tracking=True,
-        help="Price of one seat for one term, in the customer's currency.",
+        help="Price of one seat for one term, in the customer's currency. A change applies "
+        "to the terms billed and the seats added from now on.",
     )
     currency_id = fields.Many2one("res.currency", required=True)
     state = fields.Selection(
@@ -107,6 +108,21 @@ class BillbyteLicense(models.Model):
             "Seats cannot be negative.",
         ),
     ]
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        # Licenses entered by hand (e.g. taken over from another provider): the term
+        # of the SKU, the account's currency, as many seats next term as now.
+        for vals in vals_list:
+            if "next_term_seats" not in vals:
+                vals["next_term_seats"] = vals.get("seats", 0)
+            if not vals.get("term") and vals.get("product_id"):
+                product = self.env["product.product"].browse(vals["product_id"])
+                vals["term"] = product.billbyte_term
+            if not vals.get("currency_id") and vals.get("cloud_account_id"):
+                account = self.env["billbyte.cloud.account"].browse(vals["cloud_account_id"])
+                vals["currency_id"] = account.currency_id.id
+        return super().create(vals_list)
 
     @api.depends("product_id", "cloud_account_id")
     def _compute_name(self):

@@ -5,7 +5,7 @@ from datetime import date
 from dateutil.relativedelta import relativedelta
 
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import tagged
+from odoo.tests import Form, tagged
 
 from .common import BillingCommon
 
@@ -420,6 +420,14 @@ class TestLicense(BillingCommon):
             }
         )
         self.assertEqual(lic.with_user(billing_user).seats, 10)
+        for model in ("billbyte.license", "billbyte.license.change"):
+            views = (
+                self.env[model]
+                .with_user(billing_user)
+                .get_views([(False, "list"), (False, "form"), (False, "search")])
+            )
+            self.assertIn("list", views["views"])
+        Form(lic.with_user(billing_user))
         with self.assertRaises(AccessError):
             lic.with_user(billing_user).write({"seats": 20})
         # A salesperson confirms license orders without Cloud Billing rights.
@@ -430,17 +438,13 @@ class TestLicense(BillingCommon):
                 "groups_id": [(6, 0, [self.env.ref("sales_team.group_sale_salesman").id])],
             }
         )
-        order = (
-            self.env["sale.order"]
-            .with_user(seller)
-            .create(
-                {
-                    "partner_id": self.contoso.id,
-                    "order_line": [(0, 0, {"product_id": self.e3.id, "product_uom_qty": 2})],
-                }
-            )
-        )
-        self.assertEqual(order.order_line.billbyte_cloud_account_id, self.tenant)
+        form = Form(self.env["sale.order"].with_user(seller))
+        form.partner_id = self.contoso
+        with form.order_line.new() as line:
+            line.product_id = self.e3
+            line.product_uom_qty = 2
+            self.assertEqual(line.billbyte_cloud_account_id, self.tenant)
+        order = form.save()
         order.action_confirm()
         self.assertEqual(lic.seats, 12)
 
