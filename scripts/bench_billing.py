@@ -182,6 +182,7 @@ def main():
         "per invoice",
         flush=True,
     )
+    print("\n".join(line for line in log.splitlines() if "Batch of" in line)[:2000], flush=True)
     if state != "done":
         print(log, flush=True)
 

@@ -1,6 +1,7 @@
 # Copyright 2026 BillByte
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 import logging
+import time
 from collections import defaultdict
 from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -100,6 +101,15 @@ class BillbyteBillingRun(models.Model):
                 {"company_id": company.id, "date": today, "trigger": "cron"}
             )
             run.action_start()
+
+    @api.model
+    def _demo_bill(self):
+        """Demo data: bill the demo usage's closed periods as of today, inline."""
+        if self.search_count([("company_id", "=", self.env.company.id)]):
+            return self.browse()
+        run = self.create({"date": fields.Date.context_today(self)})
+        run.with_context(queue_job__no_delay=True).action_start()
+        return run
 
     def action_start(self):
         """Find the customers to bill and bill them in batches: background jobs, or in
@@ -338,11 +348,14 @@ class BillbyteBillingRun(models.Model):
                 "FOR NO KEY UPDATE NOWAIT",
                 [account_ids],
             )
+        started = time.perf_counter()
         groups = self._usage_groups(rows) if rows else []
         items = self._usage_items(groups, all_periods)
         items += self._extra_items(partner_ids)
         invoice_date, lock_note = self._invoice_date()
+        read_at = time.perf_counter()
         moves, messages = self._create_invoices(items, invoice_date)
+        created_at = time.perf_counter()
         if rows:
             self._mark_usage_billed(moves)
             periods = {acc: all_periods[acc] for acc in all_periods if acc.id in account_ids}
@@ -350,9 +363,25 @@ class BillbyteBillingRun(models.Model):
                 if not account.billed_until or account.billed_until < end:
                     account.billed_until = end
         self._mark_extra_billed(moves)
+        marked_at = time.perf_counter()
         if company.billbyte_invoice_post and moves:
             moves.action_post()
             self._after_post(moves)
+        if moves:
+            self._log(
+                self.env._(
+                    "Batch of %(customers)s customer(s): %(invoices)s invoice(s) of %(lines)s "
+                    "line(s); usage read in %(read).1f s, invoices created in %(create).1f s, "
+                    "usage marked billed in %(mark).1f s, posted and sent in %(post).1f s.",
+                    customers=len(partner_ids),
+                    invoices=len(moves),
+                    lines=len(items),
+                    read=read_at - started,
+                    create=created_at - read_at,
+                    mark=marked_at - created_at,
+                    post=time.perf_counter() - marked_at,
+                )
+            )
         for pid in partner_ids:
             partner_moves = moves.filtered(lambda m, p=pid: m.partner_id.id == p)
             if partner_moves:
@@ -653,8 +682,41 @@ class BillbyteBillingRun(models.Model):
                     "line_ids": line_commands,
                 }
             )
-        moves = Move.with_context(default_move_type="out_invoice").create(vals_list)
+        # Every line is complete (balances, tax lines): Odoo's line-by-line
+        # synchronisation of the invoice form is skipped, then the receivable lines
+        # are added from the invoices' own payment terms (`needed_terms`).
+        moves = Move.with_context(
+            default_move_type="out_invoice", skip_invoice_sync=True, check_move_validity=False
+        ).create(vals_list)
+        moves = moves.with_env(Move.env)
+        self._add_payment_term_lines(moves)
         return moves, messages
+
+    def _add_payment_term_lines(self, moves):
+        """The receivable lines of invoices created without them: what Odoo's own
+        synchronisation would add, from each invoice's `needed_terms` (its payment
+        terms on its totals)."""
+        vals_list = []
+        for move in moves:
+            for key, values in move.needed_terms.items():
+                vals_list.append(
+                    {
+                        **key,
+                        **values,
+                        "display_type": "payment_term",
+                        "currency_id": move.currency_id.id,
+                        "partner_id": move.commercial_partner_id.id,
+                    }
+                )
+        self.env["account.move.line"].with_context(skip_invoice_sync=True).create(vals_list)
+        moves.invalidate_recordset()
+        unbalanced = moves.filtered(
+            lambda m: not m.company_currency_id.is_zero(sum(m.line_ids.mapped("balance")))
+        )
+        if unbalanced:
+            raise UserError(
+                self.env._("Unbalanced invoices: %s", ", ".join(unbalanced.mapped("display_name")))
+            )
 
     def _balances_and_tax_lines(self, product_vals, move_type, partner, currency_id, invoice_date):
         """Give each product line its balance and tax tags, and return the values of the

@@ -67,8 +67,13 @@ class TestInvoiceAgreement(BillingCommon):
             self.month_rows("2026-10", "333333333333", "AmazonEC2", "1.37", days=5)
             + self.month_rows("2026-10", "333333333333", "AmazonS3", "0.0731", days=5)
         )
+        # Paid in two installments: 30 % now, the rest end of the following month.
+        self.northwind.property_payment_term_id = self.env.ref(
+            "account.account_payment_term_advance_60days"
+        )
         fast = self.bill("2026-11-01", self.northwind).invoice_ids
         self.assertEqual(fast.currency_id, self.eur)
+        self.assertEqual(len(fast.line_ids.filtered(lambda x: x.display_type == "payment_term")), 2)
         standard = self.standard_copy(fast)
         standard.action_post()
         self.assert_same(fast, standard)
