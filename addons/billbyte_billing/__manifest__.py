@@ -36,5 +36,5 @@
         "data/billing_cron.xml",
         "data/queue_job_data.xml",
     ],
-    "demo": ["demo/billing_demo.xml"],
+    "demo": ["demo/license_demo.xml", "demo/billing_demo.xml"],
 }

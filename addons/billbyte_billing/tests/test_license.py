@@ -498,3 +498,12 @@ class TestLicense(BillingCommon):
             [self.dec(-m.amount) for m in months],
             [self.dec(d) for d in (22, 30, 31, 30, 31, 31, 30, 31, 30, 31)],
         )
+
+    def test_demo_license_is_billed(self):
+        order = self.env.ref("billbyte_billing.sale_order_license_demo", raise_if_not_found=False)
+        if not order:
+            self.skipTest("installed without demo data")
+        lic = order.order_line.billbyte_license_id
+        self.assertEqual(lic.seats, 10)
+        self.assertEqual(lic.change_ids.mapped("state"), ["billed"])
+        self.assertEqual(self.dec(lic.invoice_line_ids.price_subtotal), self.dec("264.00"))
