@@ -18,12 +18,15 @@ class SaleOrderLine(models.Model):
         precompute=True,
         copy=True,
         index="btree_not_null",
-        domain="[('partner_id', 'child_of', order_partner_id), "
+        domain="[('partner_id', 'child_of', billbyte_commercial_partner_id), "
         "('vendor_id', '=', billbyte_vendor_id)]",
         help="License SKUs: the customer's cloud account the seats are for (their only "
         "account at the SKU's vendor by default).",
     )
     billbyte_vendor_id = fields.Many2one(related="product_id.billbyte_vendor_id")
+    billbyte_commercial_partner_id = fields.Many2one(
+        related="order_id.partner_id.commercial_partner_id", string="Customer Company"
+    )
     billbyte_license_date = fields.Date(
         string="Seats From",
         copy=False,

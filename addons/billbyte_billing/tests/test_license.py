@@ -507,3 +507,17 @@ class TestLicense(BillingCommon):
         self.assertEqual(lic.seats, 10)
         self.assertEqual(lic.change_ids.mapped("state"), ["billed"])
         self.assertEqual(self.dec(lic.invoice_line_ids.price_subtotal), self.dec("264.00"))
+
+    def test_licenses_not_renewed_bill_no_more_terms(self):
+        to_zero = self.order(self.e3, 10, "2026-04-01").order_line.billbyte_license_id
+        annual = self.order(self.e5, 1, "2026-04-01", price=120.0).order_line.billbyte_license_id
+        self.setup_deferral()
+        self.assertEqual(len(self.license_lines(self.bill("2026-04-01").invoice_ids)), 2)
+        # All seats removed: the term runs to its end, the license is not renewed.
+        self.order(self.e3, -10, "2026-04-05")
+        self.assertEqual((to_zero.seats, to_zero.next_term_seats, to_zero.state), (10, 0, "active"))
+        annual.action_cancel()
+        self.assertFalse(self.bill("2026-05-01").invoice_ids)
+        self.assertEqual(to_zero.state, "cancelled")
+        self.assertFalse(self.bill("2027-04-01").invoice_ids)
+        self.assertEqual(len(annual.invoice_line_ids), 1)
