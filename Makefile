@@ -30,4 +30,4 @@ bench-import:
 	@$(SETUP) && "$$VENV_PY" scripts/bench_import.py --rows $(ROWS) $(if $(PROFILE),--profile)
 
 bench-billing:
-	@$(SETUP) && "$$VENV_PY" scripts/bench_billing.py $(if $(CUSTOMERS),--customers $(CUSTOMERS)) $(if $(PROFILE),--profile)
+	@$(SETUP) && "$$VENV_PY" scripts/bench_billing.py $(if $(CUSTOMERS),--customers $(CUSTOMERS)) $(if $(WORKERS),--workers $(WORKERS)) $(if $(PROFILE),--profile)

@@ -26,6 +26,41 @@ ACCOUNTS_PER_CUSTOMER = 3
 DAYS = 30
 
 
+def _registry(database):
+    import odoo
+
+    odoo.tools.config.parse_config(
+        [
+            f"--addons-path={billbyte.ODOO_SRC / 'odoo' / 'addons'},{billbyte.ADDONS}",
+            f"--data-dir={billbyte.DATA_DIR}",
+            f"--db_host={os.environ.get('PGHOST', '')}",
+            f"--db_port={os.environ.get('PGPORT', '5432')}",
+            f"--db_user={os.environ.get('PGUSER', '')}",
+            "--log-level=warn",
+        ]
+    )
+    return odoo.modules.registry.Registry(database)
+
+
+def perform_jobs(database, uuids):
+    """A job worker: perform these queue jobs, each in its own transaction, as
+    queue_job's runner has an Odoo worker do."""
+    from odoo import SUPERUSER_ID, api
+
+    from odoo.addons.queue_job.job import Job
+
+    registry = _registry(database)
+    for uuid in uuids:
+        with registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True})
+            job = Job.load(env, uuid)
+            job.set_started()
+            job.store()
+            job.perform()
+            job.set_done()
+            job.store()
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--customers", type=int, default=1000)
@@ -34,7 +69,17 @@ def main():
         "--database", default=os.environ.get("BILLBYTE_BENCH_DB", "billbyte_bench_billing")
     )
     parser.add_argument("--profile", action="store_true", help="cProfile the billing run")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="job workers performing the run's batches side by side (default: one per core)",
+    )
+    parser.add_argument("--perform", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.perform is not None:
+        perform_jobs(args.database, args.perform.split(",") if args.perform else [])
+        return
 
     template = billbyte.ensure_template()
     billbyte.clone_db(template, args.database)
@@ -51,20 +96,9 @@ def main():
         check=True,
     )
 
-    import odoo
     from odoo import SUPERUSER_ID, Command, api
 
-    odoo.tools.config.parse_config(
-        [
-            f"--addons-path={billbyte.ODOO_SRC / 'odoo' / 'addons'},{billbyte.ADDONS}",
-            f"--data-dir={billbyte.DATA_DIR}",
-            f"--db_host={os.environ.get('PGHOST', '')}",
-            f"--db_port={os.environ.get('PGPORT', '5432')}",
-            f"--db_user={os.environ.get('PGUSER', '')}",
-            "--log-level=warn",
-        ]
-    )
-    registry = odoo.modules.registry.Registry(args.database)
+    registry = _registry(args.database)
     context = {"tracking_disable": True, "queue_job__no_delay": True}
 
     t0 = time.perf_counter()
@@ -157,17 +191,42 @@ def main():
         profiler = cProfile.Profile()
         profiler.enable()
     t0 = time.perf_counter()
+    if args.workers > 1 and not args.profile:
+        # As deployed: the run enqueues its batches as queue_job jobs, and job
+        # workers (processes) perform them side by side.
+        with registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True})
+            run = env["billbyte.billing.run"].create({"date": "2026-10-01"})
+            run.action_start()
+            run_id = run.id
+            uuids = env["queue.job"].search(
+                [("identity_key", "=like", f"billbyte_billing_run:{run_id}:%")]
+            ).mapped("uuid")
+        workers = [
+            subprocess.Popen(
+                [sys.executable, __file__, "--database", args.database, "--perform",
+                 ",".join(uuids[n :: args.workers])]
+            )
+            for n in range(args.workers)
+        ]
+        for worker in workers:
+            if worker.wait():
+                sys.exit(f"a job worker failed ({worker.returncode})")
+    else:
+        with registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, context)
+            run = env["billbyte.billing.run"].create({"date": "2026-10-01"})
+            run.action_start()
+            run_id = run.id
     with registry.cursor() as cr:
         env = api.Environment(cr, SUPERUSER_ID, context)
-        run = env["billbyte.billing.run"].create({"date": "2026-10-01"})
-        run.action_start()
+        run = env["billbyte.billing.run"].browse(run_id)
         invoices = len(run.invoice_ids)
         posted = len(run.invoice_ids.filtered(lambda m: m.state == "posted"))
         state, log = run.state, run.log
         lines = env["account.move.line"].search_count(
             [("move_id", "in", run.invoice_ids.ids), ("display_type", "=", "product")]
         )
-        run_id = run.id
     elapsed = time.perf_counter() - t0
     if profiler:
         import pstats
@@ -176,8 +235,10 @@ def main():
         stats = pstats.Stats(profiler)
         stats.sort_stats("cumulative").print_stats(70)
     rate = invoices / elapsed if elapsed else 0.0
+    workers = 1 if args.profile else args.workers
     print(
-        f"billing run: {state}, {invoices} invoices ({posted} posted, {lines} lines) in "
+        f"billing run with {workers} job worker(s): {state}, {invoices} invoices "
+        f"({posted} posted, {lines} lines) in "
         f"{elapsed:.1f} s = {rate:.1f} invoices/s, {1000 * elapsed / max(invoices, 1):.0f} ms "
         "per invoice",
         flush=True,
