@@ -807,6 +807,7 @@ class BillbyteBillingRun(models.Model):
                                            AND ml.product_id = b.product_id
                                            AND COALESCE(ml.billbyte_service_name, '') = b.service
                                            AND COALESCE(ml.billbyte_corrected_period, '') = b.period
+                                           AND ml.billbyte_license_change_id IS NULL
             )
             UPDATE account_analytic_line l
                SET billbyte_invoice_line_id = t.line_id, billbyte_billed = true

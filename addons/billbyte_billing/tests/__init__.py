@@ -3,3 +3,4 @@ from . import test_billing_jobs
 from . import test_invoice_agreement
 from . import test_billing_demo
 from . import test_billing_access
+from . import test_license
