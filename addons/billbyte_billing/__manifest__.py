@@ -16,6 +16,7 @@
         "account_edi_ubl_cii",
         "queue_job",
         "account_invoice_start_end_dates",
+        "account_cutoff_base",
     ],
     "data": [
         "security/billbyte_billing_security.xml",

@@ -8,3 +8,13 @@ from . import account_move
 from . import account_move_line
 from . import billing_run
 from . import billing_run_line
+from . import res_company_reconciliation
+from . import res_config_settings_reconciliation
+from . import vendor_reconciliation
+from . import vendor_reconciliation_line
+from . import cloud_account_reconciliation
+from . import billing_run_reconciliation
+from . import account_cutoff
+from . import account_cutoff_line
+from . import account_move_line_accrual
+from . import margin_report
