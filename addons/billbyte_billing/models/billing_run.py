@@ -5,7 +5,7 @@ from collections import defaultdict
 from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from psycopg2 import errors as pg_errors
+from psycopg2 import OperationalError
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
@@ -91,7 +91,7 @@ class BillbyteBillingRun(models.Model):
     def _cron_bill(self):
         """Daily: a run per company, as of today."""
         today = fields.Date.context_today(self)
-        for company in self.env["res.company"].search([]):
+        for company in self.env["res.company"].search([], limit=None):
             run = self.with_company(company).create(
                 {"company_id": company.id, "date": today, "trigger": "cron"}
             )
@@ -244,15 +244,15 @@ class BillbyteBillingRun(models.Model):
         try:
             with self.env.cr.savepoint():
                 outcome = run._bill_partners(lines.partner_id.ids)
-        except RetryableJobError:
+        except (RetryableJobError, OperationalError):
+            # Another run holds these accounts (lock not available) or billed them
+            # since this transaction began (serialization failure): the whole job or
+            # request is retried by queue_job or Odoo, and then finds them billed.
             raise
-        except (pg_errors.SerializationFailure, pg_errors.LockNotAvailable) as error:
-            raise RetryableJobError(
-                self.env._("Another billing run is billing these customers; retrying."),
-                seconds=30,
-            ) from error
         except Exception as error:  # pylint: disable=broad-except
-            _logger.exception("%s: billing a batch of %s customers failed", run.name, len(lines))
+            _logger.warning(
+                "%s: billing a batch of %s customers failed", run.name, len(lines), exc_info=True
+            )
             self.env.invalidate_all()
             lines.write({"state": "failed", "message": str(error)})
             run._log(
@@ -269,7 +269,11 @@ class BillbyteBillingRun(models.Model):
                 line.partner_id.id, ("skipped", self.env._("Nothing to bill."), None)
             )
             line.write(
-                {"state": state, "message": message, "move_ids": [Command.set(moves.ids)] if moves else False}
+                {
+                    "state": state,
+                    "message": message,
+                    "move_ids": [Command.set(moves.ids)] if moves else False,
+                }
             )
         run._update_state()
         return self.env._("%s customer(s) billed.", len(lines))
@@ -457,7 +461,14 @@ class BillbyteBillingRun(models.Model):
         for group in groups:
             key = tuple(
                 group[k]
-                for k in ("partner_id", "currency_id", "account_id", "product_id", "service", "period")
+                for k in (
+                    "partner_id",
+                    "currency_id",
+                    "account_id",
+                    "product_id",
+                    "service",
+                    "period",
+                )
             )
             group["vendor"] = vendor.get(key)
         return groups
@@ -467,11 +478,15 @@ class BillbyteBillingRun(models.Model):
         section (cloud account) and the line's values."""
         if not groups:
             return []
-        accounts = self.env["billbyte.cloud.account"].sudo().browse(
-            sorted({g["account_id"] for g in groups})
+        accounts = (
+            self.env["billbyte.cloud.account"]
+            .sudo()
+            .browse(sorted({g["account_id"] for g in groups}))
         )
         period_of = {account.id: periods.get(account) for account in accounts}
-        products = self.env["product.product"].sudo().browse(sorted({g["product_id"] for g in groups}))
+        products = (
+            self.env["product.product"].sudo().browse(sorted({g["product_id"] for g in groups}))
+        )
         currencies = self.env["res.currency"].browse(sorted({g["currency_id"] for g in groups}))
         steps = {c.id: Decimal(str(c.rounding)) for c in currencies}
         items = []
@@ -577,7 +592,6 @@ class BillbyteBillingRun(models.Model):
         vals_list = []
         messages = {}
         for (partner_id, currency_id), invoice_items in by_invoice.items():
-            partner = partners.browse(partner_id)
             fiscal_position = fiscal_positions[partner_id]
             total = sum((item["amount"] for item in invoice_items), Decimal(0))
             sign = -1 if total < 0 else 1

@@ -1,1 +1,2 @@
 from . import test_billing_run
+from . import test_billing_jobs

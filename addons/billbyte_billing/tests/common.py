@@ -43,11 +43,24 @@ class BillingCommon(UsageCommon):
     def dec(value):
         return Decimal(str(value)).quantize(Decimal("0.01"))
 
-    def march_rows(self, account="111111111111", service="AmazonEC2", cost="1.00", days=31):
+    def month_rows(
+        self,
+        month="2026-03",
+        account="111111111111",
+        service="AmazonEC2",
+        cost="1.00",
+        days=28,
+        qty="10",
+        **kwargs,
+    ):
+        """A row a day of one account and service, days 1 to `days` (at most 28)."""
         return [
-            focus_row(account, f"2026-03-{day:02d}", service, cost, qty="10")
+            focus_row(account, f"{month}-{day:02d}", service, cost, qty=qty, **kwargs)
             for day in range(1, days + 1)
         ]
+
+    def product_lines(self, invoice):
+        return invoice.invoice_line_ids.filtered(lambda line: line.display_type == "product")
 
 
 __all__ = ["BillingCommon", "focus_csv", "focus_row"]

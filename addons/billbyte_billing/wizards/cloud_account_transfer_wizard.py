@@ -7,7 +7,13 @@ class BillbyteCloudAccountTransferWizard(models.TransientModel):
     _name = "billbyte.cloud.account.transfer.wizard"
     _description = "Move Cloud Accounts to Another Customer"
 
-    cloud_account_ids = fields.Many2many("billbyte.cloud.account", required=True)
+    cloud_account_ids = fields.Many2many(
+        "billbyte.cloud.account",
+        "billbyte_transfer_wizard_account_rel",
+        "wizard_id",
+        "account_id",
+        required=True,
+    )
     partner_id = fields.Many2one("res.partner", string="New Customer", required=True)
     date_from = fields.Date(
         string="From",
