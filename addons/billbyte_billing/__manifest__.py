@@ -30,6 +30,12 @@
         "views/billbyte_billing_menus.xml",
         "data/billing_cron.xml",
         "data/queue_job_data.xml",
+        "views/vendor_reconciliation_views.xml",
+        "views/margin_report_views.xml",
+        "views/account_cutoff_views.xml",
+        "views/res_config_settings_reconciliation_views.xml",
+        "wizards/accrual_wizard_views.xml",
+        "data/reconciliation_cron.xml",
     ],
     "demo": [],
 }

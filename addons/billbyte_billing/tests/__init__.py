@@ -1,2 +1,4 @@
 from . import test_billing_run
 from . import test_billing_jobs
+from . import test_reconciliation
+from . import test_accruals
