@@ -36,20 +36,20 @@ class TestAccruals(BillingCommon):
         return self.Cutoff._billbyte_month_end(self.company, date.fromisoformat(day))
 
     def test_month_end_accrual_and_reversal(self):
-        self.import_rows(self.march_rows() + self.march_rows(service="AmazonS3", cost="0.25"))
+        self.import_rows(self.month_rows() + self.month_rows(service="AmazonS3", cost="0.25"))
         cutoffs = self.accrue()
         revenue = cutoffs.filtered(lambda c: c.cutoff_type == "accrued_revenue")
         expense = cutoffs.filtered(lambda c: c.cutoff_type == "accrued_expense")
         self.assertEqual(revenue.state, "done")
         self.assertEqual(expense.state, "done")
-        # Revenue: 31.00 EC2 and 7.75 S3 of cost, cost-plus 20 %.
+        # Revenue: 28.00 EC2 and 7.00 S3 of cost, cost-plus 20 %.
         move = revenue.move_id
         self.assertEqual(move.state, "posted")
         self.assertEqual(move.date, date(2026, 3, 31))
         income = move.line_ids.filtered("billbyte_cloud_account_id")
         self.assertEqual(
             sorted((line.billbyte_service_name, self.dec(line.credit)) for line in income),
-            [("AmazonEC2", self.dec("37.20")), ("AmazonS3", self.dec("9.30"))],
+            [("AmazonEC2", self.dec("33.60")), ("AmazonS3", self.dec("8.40"))],
         )
         self.assertEqual(income.partner_id, self.contoso)
         self.assertEqual(income.billbyte_cloud_account_id, self.account_contoso)
@@ -58,18 +58,18 @@ class TestAccruals(BillingCommon):
             self.assertEqual(line.analytic_distribution, {analytic: 100})
         counterpart = move.line_ids - income
         self.assertEqual(counterpart.account_id, self.unbilled)
-        self.assertEqual(self.dec(counterpart.debit), self.dec("46.50"))
+        self.assertEqual(self.dec(counterpart.debit), self.dec("42.00"))
         # Cost: debit cost of services, credit accrued payable.
         cost_move = expense.move_id
         costs = cost_move.line_ids.filtered("billbyte_cloud_account_id")
         self.assertEqual(costs.account_id, self.cost_account)
         self.assertEqual(
             sorted((line.billbyte_service_name, self.dec(line.debit)) for line in costs),
-            [("AmazonEC2", self.dec("31.00")), ("AmazonS3", self.dec("7.75"))],
+            [("AmazonEC2", self.dec("28.00")), ("AmazonS3", self.dec("7.00"))],
         )
         payable = cost_move.line_ids - costs
         self.assertEqual(payable.account_id, self.accrued_payable)
-        self.assertEqual(self.dec(payable.credit), self.dec("38.75"))
+        self.assertEqual(self.dec(payable.credit), self.dec("35.00"))
         # Both reversed, posted, on the first of April, with the same details.
         for cutoff in cutoffs:
             reversal = cutoff.move_reversal_id
@@ -92,7 +92,7 @@ class TestAccruals(BillingCommon):
         self.assertEqual(again.move_id, cutoffs.move_id)
 
     def test_invoiced_usage_is_not_accrued(self):
-        self.import_rows(self.march_rows())
+        self.import_rows(self.month_rows())
         self.bill("2026-03-31", self.contoso)  # nothing closed yet
         run = self.bill("2026-04-01", self.contoso)
         self.assertEqual(run.invoice_ids.state, "posted")
@@ -100,15 +100,15 @@ class TestAccruals(BillingCommon):
         march = self.accrue("2026-03-31")
         self.assertEqual(
             self.dec(march.filtered(lambda c: c.cutoff_type == "accrued_revenue").total_cutoff_amount),
-            self.dec("37.20"),
+            self.dec("33.60"),
         )
         april = self.accrue("2026-04-30")
         self.assertFalse(april.line_ids)
         self.assertFalse(april.move_id)
 
     def test_margin_report_reads_posted_entries(self):
-        self.import_rows(self.march_rows())
-        self.import_rows(self.march_rows(account="222222222222", days=10, cost="2.00"))
+        self.import_rows(self.month_rows())
+        self.import_rows(self.month_rows(account="222222222222", days=10, cost="2.00"))
         self.accrue("2026-03-31")
         self.bill("2026-04-01", self.contoso)
         Report = self.env["billbyte.margin.report"]
@@ -121,12 +121,12 @@ class TestAccruals(BillingCommon):
         march = [("date", ">=", "2026-03-01"), ("date", "<=", "2026-03-31")]
         april = [("date", ">=", "2026-04-01"), ("date", "<=", "2026-04-30")]
         # March: the accrual. April: its reversal and the invoice cancel out.
-        self.assertEqual(totals(contoso + march), (self.dec("37.20"), self.dec("31.00"), self.dec("6.20")))
+        self.assertEqual(totals(contoso + march), (self.dec("33.60"), self.dec("28.00"), self.dec("5.60")))
         self.assertEqual(totals(contoso + april), (self.dec(0), self.dec(0), self.dec(0)))
         invoice_rows = Report.search(contoso + [("kind", "=", "invoice")])
         self.assertEqual(
             (self.dec(sum(invoice_rows.mapped("revenue"))), self.dec(sum(invoice_rows.mapped("cost")))),
-            (self.dec("37.20"), self.dec("31.00")),
+            (self.dec("33.60"), self.dec("28.00")),
         )
         # Fabrikam (fixed 0.10 EUR x 10 h a day, not billed): accrual and reversal.
         fabrikam = [("partner_id", "=", self.fabrikam.id)]
@@ -161,6 +161,6 @@ class TestAccruals(BillingCommon):
 
     def test_cron_needs_the_accounts(self):
         self.company.default_accrued_revenue_account_id = False
-        self.import_rows(self.march_rows())
+        self.import_rows(self.month_rows())
         self.Cutoff._cron_billbyte_month_end()
         self.assertFalse(self.Cutoff.search([("company_id", "=", self.company.id)]))
