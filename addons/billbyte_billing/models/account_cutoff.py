@@ -104,7 +104,9 @@ class AccountCutoff(models.Model):
             return
         mapping = self._get_mapping_dict()
         products = self.env["product.product"].browse(sorted({r["product_id"] for r in rows}))
-        accounts = self.env["billbyte.cloud.account"].browse(sorted({r["account_id"] for r in rows}))
+        accounts = self.env["billbyte.cloud.account"].browse(
+            sorted({r["account_id"] for r in rows})
+        )
         rates = {}
         sums = defaultdict(lambda: {"amount": Decimal(0), "company": Decimal(0)})
         revenue = self.cutoff_type == "accrued_revenue"
@@ -197,8 +199,14 @@ class AccountCutoff(models.Model):
         missing = [
             label
             for label, value in (
-                (self.env._("Default Account for Accrued Revenues"), company.default_accrued_revenue_account_id),
-                (self.env._("Default Account for Accrued Expenses"), company.default_accrued_expense_account_id),
+                (
+                    self.env._("Default Account for Accrued Revenues"),
+                    company.default_accrued_revenue_account_id,
+                ),
+                (
+                    self.env._("Default Account for Accrued Expenses"),
+                    company.default_accrued_expense_account_id,
+                ),
             )
             if not value
         ]
@@ -257,11 +265,12 @@ class AccountCutoff(models.Model):
         accrual accounts are set."""
         first = fields.Date.context_today(self).replace(day=1)
         month_end = first - timedelta(days=1)
-        for company in self.env["res.company"].search([]):
-            if not (
-                company.default_accrued_revenue_account_id
-                and company.default_accrued_expense_account_id
-            ):
-                continue
+        companies = self.env["res.company"].search(
+            [
+                ("default_accrued_revenue_account_id", "!=", False),
+                ("default_accrued_expense_account_id", "!=", False),
+            ]
+        )
+        for company in companies:
             self.with_company(company)._billbyte_month_end(company, month_end)
         return True

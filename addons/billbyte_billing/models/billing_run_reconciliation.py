@@ -42,7 +42,11 @@ class BillbyteBillingRun(models.Model):
             """
         )
         waiting = defaultdict(lambda: {"no_invoice": False, "invoices": []})
-        states = dict(self.env["billbyte.vendor.reconciliation"]._fields["state"]._description_selection(self.env))
+        states = dict(
+            self.env["billbyte.vendor.reconciliation"]
+            ._fields["state"]
+            ._description_selection(self.env)
+        )
         for partner_id, invoice_id, state in cr.fetchall():
             if invoice_id is None:
                 waiting[partner_id]["no_invoice"] = True

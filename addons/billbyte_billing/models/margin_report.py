@@ -73,5 +73,5 @@ class BillbyteMarginReport(models.Model):
                    AND (ml.display_type IS NULL
                         OR ml.display_type NOT IN ('line_section', 'line_note'))
             )
-            """  # noqa: S608 (the table name is ours)
+            """
         )

@@ -1,13 +1,17 @@
 # Copyright 2026 BillByte
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-from decimal import Decimal
+import json
+import logging
+from decimal import ROUND_HALF_UP, Decimal
+from urllib.parse import quote
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL, split_every
 
-# Records carrying a vendor invoice id (FOCUS InvoiceId).
-HAS_INVOICE = "r.invoice_id IS NOT NULL AND r.invoice_id <> ''"
+from odoo.addons.billbyte_catalog.vendor_api.errors import VendorError
+
+_logger = logging.getLogger(__name__)
 
 
 def dec(value):
@@ -32,6 +36,7 @@ class BillbyteVendorReconciliation(models.Model):
     connection_id = fields.Many2one(
         "billbyte.connection", required=True, readonly=True, check_company=True, index=True
     )
+    connection_kind = fields.Selection(related="connection_id.kind", string="Connection Kind")
     vendor_id = fields.Many2one(
         related="connection_id.vendor_id", store=True, string="Vendor", readonly=True
     )
@@ -45,9 +50,7 @@ class BillbyteVendorReconciliation(models.Model):
         readonly=True,
         help="The currency the vendor bills this invoice in.",
     )
-    invoice_date = fields.Date(
-        string="Invoice Date", tracking=True, help="The vendor invoice's date."
-    )
+    invoice_date = fields.Date(tracking=True, help="The vendor invoice's date.")
     period_start = fields.Date(
         readonly=True, help="First charge day of the imported records of this invoice."
     )
@@ -98,8 +101,7 @@ class BillbyteVendorReconciliation(models.Model):
     )
     accepted_difference = fields.Monetary(
         readonly=True,
-        help="The difference accepted; a later change of the difference needs a new "
-        "acceptance.",
+        help="The difference accepted; a later change of the difference needs a new acceptance.",
     )
     line_ids = fields.One2many(
         "billbyte.vendor.reconciliation.line", "reconciliation_id", string="Per Account"
@@ -142,7 +144,9 @@ class BillbyteVendorReconciliation(models.Model):
             tolerance = dec(rec.tolerance)
             rec.difference_line_count = len(
                 rec.line_ids.filtered(
-                    lambda line, t=tolerance: line.vendor_amount_known and abs(dec(line.difference)) > t
+                    lambda line, t=tolerance: (
+                        line.vendor_amount_known and abs(dec(line.difference)) > t
+                    )
                 )
             )
 
@@ -210,6 +214,79 @@ class BillbyteVendorReconciliation(models.Model):
             )
         return True
 
+    def action_pull_vendor_total(self):
+        """Read the invoice's total, date and currency from the vendor (Partner Center
+        invoices API); other vendors' totals are entered from their invoice."""
+        for rec in self:
+            if rec.connection_id.kind != "microsoft":
+                raise UserError(
+                    self.env._(
+                        "%(connection)s cannot read invoice totals from its vendor: enter the "
+                        "total of %(invoice)s from the vendor's invoice.",
+                        connection=rec.connection_id.name,
+                        invoice=rec.invoice_id,
+                    )
+                )
+            try:
+                invoice = rec._partner_center_invoice()
+            except VendorError as error:
+                raise UserError(str(error)) from None
+            rec._apply_vendor_invoice(invoice)
+        return True
+
+    def _partner_center_invoice(self):
+        """The Partner Center invoice resource (GET /v1/invoices/{id}), amounts as
+        Decimal."""
+        self.ensure_one()
+        connector = self.connection_id.sudo()._connector()
+        token = connector.token(connector.partner_center_url)
+        response = connector.http.request(
+            "GET",
+            f"{connector.partner_center_url}/v1/invoices/{quote(self.invoice_id, safe='')}",
+            self.env._("invoice %s", self.invoice_id),
+            headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
+        )
+        try:
+            return json.loads(response.text, parse_float=Decimal)
+        except ValueError:
+            raise VendorError(
+                self.env._("Partner Center's answer for invoice %s is not JSON.", self.invoice_id)
+            ) from None
+
+    def _apply_vendor_invoice(self, invoice):
+        """Store the vendor total (totalCharges), date and period of a Partner Center
+        invoice, and say so in the chatter."""
+        self.ensure_one()
+        currency_code = invoice.get("currencyCode")
+        if currency_code and currency_code != self.currency_id.name:
+            raise UserError(
+                self.env._(
+                    "Partner Center bills invoice %(invoice)s in %(vendor)s, the imported "
+                    "usage is in %(ours)s.",
+                    invoice=self.invoice_id,
+                    vendor=currency_code,
+                    ours=self.currency_id.name,
+                )
+            )
+        total = invoice.get("totalCharges")
+        if not isinstance(total, Decimal | int):
+            raise UserError(
+                self.env._("Partner Center states no total for invoice %s.", self.invoice_id)
+            )
+        total = Decimal(total).quantize(Decimal(str(self.currency_id.rounding)), ROUND_HALF_UP)
+        vals = {"vendor_total": float(total), "vendor_total_known": True}
+        day = str(invoice.get("invoiceDate") or "")[:10]
+        if day:
+            vals["invoice_date"] = fields.Date.to_date(day)
+        self.write(vals)
+        self.message_post(
+            body=self.env._(
+                "Vendor total %(total)s %(currency)s read from Partner Center.",
+                total=total,
+                currency=self.currency_id.name,
+            )
+        )
+
     def action_view_records(self):
         self.ensure_one()
         action = self.env["ir.actions.actions"]._for_xml_id(
@@ -247,14 +324,14 @@ class BillbyteVendorReconciliation(models.Model):
             )
         cr.execute("ANALYZE bb_recon_keys")
         cr.execute(
-            f"""
+            """
             SELECT DISTINCT r.connection_id, r.invoice_id
               FROM bb_recon_keys k
               JOIN billbyte_usage_record r ON r.cloud_account_id = k.account_id
                                           AND r.usage_date = k.day
                                           AND r.product_id = k.product_id
-             WHERE {HAS_INVOICE}
-            """  # noqa: S608 (constant text)
+             WHERE r.invoice_id IS NOT NULL AND r.invoice_id <> ''
+            """
         )
         return self._ensure_invoices(cr.fetchall())
 
@@ -265,17 +342,27 @@ class BillbyteVendorReconciliation(models.Model):
         cr = self.env.cr
         self.env.flush_all()
         cr.execute(
-            f"""
+            """
             SELECT DISTINCT r.connection_id, r.invoice_id
               FROM billbyte_usage_record r
-             WHERE {HAS_INVOICE}
+             WHERE r.invoice_id IS NOT NULL AND r.invoice_id <> ''
                AND NOT EXISTS (SELECT 1 FROM billbyte_vendor_reconciliation v
                                 WHERE v.connection_id = r.connection_id
                                   AND v.invoice_id = r.invoice_id)
-            """  # noqa: S608 (constant text)
+            """
         )
         self._ensure_invoices(cr.fetchall())
-        self.search([("state", "!=", "reconciled")]).action_compute()
+        open_recs = self.search([("state", "!=", "reconciled")])
+        open_recs.action_compute()
+        # Partner Center states its invoices' totals: read the ones still unknown.
+        for rec in open_recs.filtered(
+            lambda r: not r.vendor_total_known and r.connection_id.kind == "microsoft"
+        ):
+            try:
+                with self.env.cr.savepoint():
+                    rec._apply_vendor_invoice(rec._partner_center_invoice())
+            except (VendorError, UserError) as error:
+                _logger.info("Vendor total of %s not read: %s", rec.display_name, error)
         return True
 
     @api.model
@@ -330,7 +417,7 @@ class BillbyteVendorReconciliation(models.Model):
         cr = self.env.cr
         self.env.flush_all()
         cr.execute(
-            f"""
+            """
             WITH sums AS (
                 SELECT v.id AS rec_id, r.sub_account_id, r.service_name,
                        min(r.cloud_account_id) AS account_id,
@@ -338,7 +425,8 @@ class BillbyteVendorReconciliation(models.Model):
                   FROM billbyte_vendor_reconciliation v
                   JOIN billbyte_usage_record r ON r.connection_id = v.connection_id
                                               AND r.invoice_id = v.invoice_id
-                 WHERE v.id = ANY(%(ids)s) AND {HAS_INVOICE}
+                 WHERE v.id = ANY(%(ids)s)
+                   AND r.invoice_id IS NOT NULL AND r.invoice_id <> ''
                  GROUP BY 1, 2, 3
             ), reset AS (
                 UPDATE billbyte_vendor_reconciliation_line l
@@ -361,7 +449,7 @@ class BillbyteVendorReconciliation(models.Model):
                    record_count = EXCLUDED.record_count,
                    cloud_account_id = EXCLUDED.cloud_account_id,
                    write_date = EXCLUDED.write_date
-            """,  # noqa: S608 (constant text)
+            """,
             {"ids": self.ids, "uid": self.env.uid},
         )
         cr.execute(

@@ -21,7 +21,11 @@ class TestAccruals(BillingCommon):
             {"name": "Accrued cloud costs", "code": "BB2100", "account_type": "liability_current"}
         )
         cls.cost_account = Account.create(
-            {"name": "Cost of cloud services", "code": "BB6100", "account_type": "expense_direct_cost"}
+            {
+                "name": "Cost of cloud services",
+                "code": "BB6100",
+                "account_type": "expense_direct_cost",
+            }
         )
         cls.company.write(
             {
@@ -99,7 +103,9 @@ class TestAccruals(BillingCommon):
         # Invoiced on April 1st: March still accrues it; April has nothing to accrue.
         march = self.accrue("2026-03-31")
         self.assertEqual(
-            self.dec(march.filtered(lambda c: c.cutoff_type == "accrued_revenue").total_cutoff_amount),
+            self.dec(
+                march.filtered(lambda c: c.cutoff_type == "accrued_revenue").total_cutoff_amount
+            ),
             self.dec("33.60"),
         )
         april = self.accrue("2026-04-30")
@@ -121,11 +127,16 @@ class TestAccruals(BillingCommon):
         march = [("date", ">=", "2026-03-01"), ("date", "<=", "2026-03-31")]
         april = [("date", ">=", "2026-04-01"), ("date", "<=", "2026-04-30")]
         # March: the accrual. April: its reversal and the invoice cancel out.
-        self.assertEqual(totals(contoso + march), (self.dec("33.60"), self.dec("28.00"), self.dec("5.60")))
+        self.assertEqual(
+            totals(contoso + march), (self.dec("33.60"), self.dec("28.00"), self.dec("5.60"))
+        )
         self.assertEqual(totals(contoso + april), (self.dec(0), self.dec(0), self.dec(0)))
         invoice_rows = Report.search(contoso + [("kind", "=", "invoice")])
         self.assertEqual(
-            (self.dec(sum(invoice_rows.mapped("revenue"))), self.dec(sum(invoice_rows.mapped("cost")))),
+            (
+                self.dec(sum(invoice_rows.mapped("revenue"))),
+                self.dec(sum(invoice_rows.mapped("cost"))),
+            ),
             (self.dec("33.60"), self.dec("28.00")),
         )
         # Fabrikam (fixed 0.10 EUR x 10 h a day, not billed): accrual and reversal.
@@ -134,12 +145,21 @@ class TestAccruals(BillingCommon):
         self.assertEqual(totals(fabrikam + april)[1], self.dec("-20.00"))
         # Every figure equals the posted journal items it reads.
         items = self.env["account.move.line"].search(
-            [("parent_state", "=", "posted"), ("billbyte_cloud_account_id", "!=", False),
-             ("display_type", "not in", ("line_section", "line_note"))]
+            [
+                ("parent_state", "=", "posted"),
+                ("billbyte_cloud_account_id", "!=", False),
+                ("display_type", "not in", ("line_section", "line_note")),
+            ]
         )
-        revenue = -sum(items.filtered(lambda x: x.account_id.internal_group == "income").mapped("balance"))
-        cost = sum(items.filtered(lambda x: x.account_id.internal_group == "expense").mapped("balance")) + sum(
-            items.filtered(lambda x: x.account_id.internal_group != "expense").mapped("billbyte_cost")
+        revenue = -sum(
+            items.filtered(lambda x: x.account_id.internal_group == "income").mapped("balance")
+        )
+        cost = sum(
+            items.filtered(lambda x: x.account_id.internal_group == "expense").mapped("balance")
+        ) + sum(
+            items.filtered(lambda x: x.account_id.internal_group != "expense").mapped(
+                "billbyte_cost"
+            )
         )
         self.assertEqual(totals([]), (self.dec(revenue), self.dec(cost), self.dec(revenue - cost)))
         # Draft entries are not read.
@@ -149,7 +169,9 @@ class TestAccruals(BillingCommon):
         portal = new_test_user(self.env, "margin_portal", groups="base.group_portal")
         plain = new_test_user(self.env, "margin_plain", groups="base.group_user")
         billbyte_user = new_test_user(
-            self.env, "margin_bb_user", groups="base.group_user,billbyte_catalog.group_billbyte_user"
+            self.env,
+            "margin_bb_user",
+            groups="base.group_user,billbyte_catalog.group_billbyte_user",
         )
         for user in (portal, plain, billbyte_user):
             with self.assertRaises(AccessError):

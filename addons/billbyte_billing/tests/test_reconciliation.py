@@ -68,7 +68,9 @@ class TestVendorReconciliation(BillingCommon):
         self.assertEqual(self.dec(rec.imported_total), self.dec("93.80"))
         lines = {(line.cloud_account_id, line.service_name): line for line in rec.line_ids}
         self.assertEqual(len(lines), 3)
-        self.assertEqual(self.dec(lines[self.account_contoso, "AmazonS3"].imported_amount), self.dec("7.00"))
+        self.assertEqual(
+            self.dec(lines[self.account_contoso, "AmazonS3"].imported_amount), self.dec("7.00")
+        )
         rec.vendor_total = 81.46
         self.assertEqual(rec.state, "difference")
         self.assertEqual(self.dec(rec.difference), self.dec("12.34"))
