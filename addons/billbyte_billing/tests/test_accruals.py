@@ -186,3 +186,33 @@ class TestAccruals(BillingCommon):
         self.import_rows(self.month_rows())
         self.Cutoff._cron_billbyte_month_end()
         self.assertFalse(self.Cutoff.search([("company_id", "=", self.company.id)]))
+
+    def test_month_end_by_hand_and_views(self):
+        self.import_rows(self.month_rows())
+        manager = new_test_user(
+            self.env,
+            "accrual_manager",
+            groups="base.group_user,account.group_account_manager",
+        )
+        wizard = (
+            self.env["billbyte.accrual.wizard"]
+            .with_user(manager)
+            .create({"date": "2026-03-31", "company_id": self.company.id})
+        )
+        action = wizard.action_accrue()
+        moves = self.env["account.move"].search(action["domain"])
+        self.assertEqual(len(moves), 4)  # revenue and cost, each with its reversal
+        self.assertEqual(set(moves.mapped("state")), {"posted"})
+        self.assertEqual(
+            sorted(str(d) for d in moves.mapped("date")),
+            ["2026-03-31", "2026-03-31", "2026-04-01", "2026-04-01"],
+        )
+        accountant = new_test_user(
+            self.env, "margin_views", groups="base.group_user,account.group_account_invoice"
+        )
+        for model, kinds in (
+            ("billbyte.margin.report", ["pivot", "graph", "list", "search"]),
+            ("billbyte.vendor.reconciliation", ["list", "form", "search", "pivot", "graph"]),
+        ):
+            views = self.env[model].with_user(accountant).get_views([(False, k) for k in kinds])
+            self.assertEqual(set(views["views"]), set(kinds))
