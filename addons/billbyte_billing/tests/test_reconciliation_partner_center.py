@@ -15,8 +15,9 @@ class PartnerCenterWithInvoices(PartnerCenterStandIn):
     """The stand-in, plus the Partner Center invoices API (GET /v1/invoices/{id})."""
 
     def reset(self):
-        super().reset()
+        result = super().reset()
         self.invoices = {}
+        return result
 
     def _handle(self, handler, method):
         path = urlparse(handler.path).path
