@@ -36,6 +36,23 @@ class AccountCutoff(models.Model):
             vals["partner_id"] = cutoff_line.partner_id.id or False
         return vals
 
+    def _prepare_move(self, to_provision):
+        """OCA's entry, with its counterpart summed in Decimal from the rounded lines
+        (OCA sums floats): debits equal credits to the cent however many lines."""
+        vals = super()._prepare_move(to_provision)
+        commands = vals["line_ids"]
+        total = sum(
+            (
+                Decimal(str(command[2]["credit"])) - Decimal(str(command[2]["debit"]))
+                for command in commands[:-1]
+            ),
+            Decimal(0),
+        )
+        counterpart = commands[-1][2]
+        counterpart["debit"] = float(total) if total > 0 else 0.0
+        counterpart["credit"] = float(-total) if total < 0 else 0.0
+        return vals
+
     def _prepare_provision_tax_line(self, cutoff_tax_line):
         vals = super()._prepare_provision_tax_line(cutoff_tax_line)
         vals.update(billbyte_cloud_account_id=False, billbyte_service_name=False)

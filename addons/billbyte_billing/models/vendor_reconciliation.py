@@ -378,9 +378,10 @@ class BillbyteVendorReconciliation(models.Model):
                 ("invoice_id", "in", sorted({p[1] for p in pairs})),
             ]
         )
+        pairs = {tuple(pair) for pair in pairs}
         known = {(r.connection_id.id, r.invoice_id) for r in existing}
-        wanted = existing.filtered(lambda r: (r.connection_id.id, r.invoice_id) in set(pairs))
-        new = sorted(set(pairs) - known)
+        wanted = existing.filtered(lambda r: (r.connection_id.id, r.invoice_id) in pairs)
+        new = sorted(pairs - known)
         if new:
             self.env.cr.execute(
                 """

@@ -216,3 +216,16 @@ class TestAccruals(BillingCommon):
         ):
             views = self.env[model].with_user(accountant).get_views([(False, k) for k in kinds])
             self.assertEqual(set(views["views"]), set(kinds))
+
+    def test_revenue_in_customer_currency_converted_at_month_end(self):
+        # Northwind: cost-plus 10 % in EUR; EUR is 0.9 per USD on Oct 1st, 0.8 after.
+        self.import_rows(self.month_rows(month="2026-10", account="333333333333"))
+        cutoffs = self.accrue("2026-10-31")
+        revenue = cutoffs.filtered(lambda c: c.cutoff_type == "accrued_revenue").line_ids
+        # 0.99 EUR on the 1st, 0.88 EUR on 27 days: 24.75 EUR, at 0.8 on Oct 31st.
+        self.assertEqual(revenue.currency_id, self.eur)
+        self.assertEqual(self.dec(revenue.amount), self.dec("24.75"))
+        self.assertEqual(self.dec(revenue.cutoff_amount), self.dec("30.94"))
+        cost = cutoffs.filtered(lambda c: c.cutoff_type == "accrued_expense").line_ids
+        self.assertEqual(self.dec(cost.cutoff_amount), self.dec("-28.00"))
+        self.assertEqual(revenue.partner_id, self.northwind)
