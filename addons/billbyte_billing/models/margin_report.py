@@ -15,6 +15,27 @@ class BillbyteMarginReport(models.Model):
     _auto = False
     _rec_name = "move_line_id"
     _order = "date desc, id desc"
+    # Queries on the view flush these first.
+    _depends = {
+        "account.move.line": [
+            "move_id",
+            "company_id",
+            "company_currency_id",
+            "date",
+            "partner_id",
+            "billbyte_cloud_account_id",
+            "billbyte_service_name",
+            "billbyte_cost",
+            "product_id",
+            "account_id",
+            "balance",
+            "parent_state",
+            "display_type",
+        ],
+        "account.move": ["move_type", "reversed_entry_id", "state"],
+        "account.account": ["account_type"],
+        "billbyte.cloud.account": ["vendor_id"],
+    }
 
     move_line_id = fields.Many2one("account.move.line", string="Journal Item", readonly=True)
     move_id = fields.Many2one("account.move", string="Entry", readonly=True)
