@@ -37,5 +37,5 @@
         "wizards/accrual_wizard_views.xml",
         "data/reconciliation_cron.xml",
     ],
-    "demo": [],
+    "demo": ["demo/billing_demo.xml"],
 }
