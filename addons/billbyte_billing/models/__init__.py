@@ -8,3 +8,7 @@ from . import account_move
 from . import account_move_line
 from . import billing_run
 from . import billing_run_line
+from . import billing_run_send
+from . import account_move_send
+from . import account_edi_xml_ubl_20
+from . import account_edi_xml_cii
