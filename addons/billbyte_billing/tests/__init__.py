@@ -1,2 +1,5 @@
 from . import test_billing_run
 from . import test_billing_jobs
+from . import test_sending
+from . import test_einvoice
+from . import test_invoice_report
