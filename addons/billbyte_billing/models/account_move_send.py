@@ -179,6 +179,7 @@ class AccountMoveSend(models.AbstractModel):
         """One call of Odoo's sending for invoices of the same settings; on a failure,
         each invoice alone."""
         settings = {"sending_methods": {method}, "invoice_edi_format": edi_format}
+        moves = moves.with_env(self.env)
         if len(moves) == 1:
             return self._billbyte_send_one(moves, settings)
         try:
