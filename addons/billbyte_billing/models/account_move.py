@@ -49,7 +49,7 @@ class AccountMove(models.Model):
         posted = super()._post(soft=soft)
         # Posted by an accountant (draft billing) or dated today or earlier: the
         # sending cron sends them now rather than tomorrow.
-        if posted.filtered("billbyte_run_id") and not self.env.context.get("billbyte_no_send_trigger"):
+        if posted.filtered("billbyte_run_id"):
             cron = self.env.ref("billbyte_billing.ir_cron_billbyte_send", raise_if_not_found=False)
             if cron:
                 cron.sudo()._trigger()

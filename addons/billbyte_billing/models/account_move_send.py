@@ -36,9 +36,9 @@ class AccountMoveSend(models.AbstractModel):
         identifier the format needs is missing), or None."""
         partner = move.partner_id.commercial_partner_id
         Partner = self.env["res.partner"]
-        format_name = dict(Partner._fields["invoice_edi_format"]._description_selection(self.env)).get(
-            edi_format, edi_format
-        )
+        format_name = dict(
+            Partner._fields["invoice_edi_format"]._description_selection(self.env)
+        ).get(edi_format, edi_format)
         if edi_format in Partner._get_ubl_cii_formats() and edi_format != "facturx":
             if not (partner.peppol_eas and partner.peppol_endpoint):
                 return self.env._(

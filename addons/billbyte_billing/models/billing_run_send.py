@@ -75,7 +75,9 @@ class BillbyteBillingRun(models.Model):
             ]
             if notes:
                 line.message = "\n".join(filter(None, [line.message or "", *notes]))
-        return self.env._("%(sent)s of %(count)s invoice(s) sent.", sent=len(sent), count=len(moves))
+        return self.env._(
+            "%(sent)s of %(count)s invoice(s) sent.", sent=len(sent), count=len(moves)
+        )
 
     @api.model
     def _cron_send_invoices(self):

@@ -82,7 +82,7 @@ class TestEinvoice(BillingCommon):
         )
 
         tree = etree.fromstring(xml.raw)
-        self.assertEqual(tree.tag, "{%s}Invoice" % NS["inv"])
+        self.assertEqual(tree.tag, f"{{{NS['inv']}}}Invoice")
         self.assertIn("peppol", tree.findtext("cbc:CustomizationID", namespaces=NS))
         product_lines = self.product_lines(invoice)
         self.assertEqual(len(product_lines), 2)
@@ -106,7 +106,10 @@ class TestEinvoice(BillingCommon):
         self.assertEqual(periods, [("2026-03-01", "2026-03-31")] * 2)
         header = tree.find("cac:InvoicePeriod", NS)
         self.assertEqual(
-            (header.findtext("cbc:StartDate", namespaces=NS), header.findtext("cbc:EndDate", namespaces=NS)),
+            (
+                header.findtext("cbc:StartDate", namespaces=NS),
+                header.findtext("cbc:EndDate", namespaces=NS),
+            ),
             ("2026-03-01", "2026-03-31"),
         )
 

@@ -49,9 +49,11 @@ class TestInvoiceReport(BillingCommon, HttpCase):
 
     def test_pdf_shows_sections_and_service_periods_not_costs(self):
         invoice, line = self.bill_contoso()
-        html = self.env["ir.actions.report"]._render_qweb_html(
-            "account.account_invoices", invoice.ids
-        )[0].decode()
+        html = (
+            self.env["ir.actions.report"]
+            ._render_qweb_html("account.account_invoices", invoice.ids)[0]
+            .decode()
+        )
         self.assert_customer_view(html, invoice, line)
 
     def test_portal_shows_the_invoice_but_never_costs(self):
@@ -67,7 +69,9 @@ class TestInvoiceReport(BillingCommon, HttpCase):
         self.assert_customer_view(report.text, invoice, line)
         # Through the ORM, the portal user reads the line but not its costs.
         portal_line = line.with_user(self.portal_user)
-        self.assertEqual(portal_line.read(["price_subtotal"])[0]["price_subtotal"], line.price_subtotal)
+        self.assertEqual(
+            portal_line.read(["price_subtotal"])[0]["price_subtotal"], line.price_subtotal
+        )
         for field in ("billbyte_cost", "billbyte_vendor_cost", "billbyte_margin"):
             with self.assertRaises(AccessError):
                 portal_line.read([field])
