@@ -3,7 +3,7 @@ SHELL := /bin/bash
 SETUP := source scripts/setup.sh
 ROWS ?= 1000000
 
-.PHONY: run test test-odoo pytest lint bench-import setup
+.PHONY: run test test-odoo pytest lint bench-import bench-billing setup
 setup:
 	@$(SETUP) && echo "Odoo: $$ODOO_SRC  venv: $$VENV_PY  PostgreSQL: $$PGHOST:$$PGPORT"
 
@@ -28,3 +28,6 @@ lint:
 
 bench-import:
 	@$(SETUP) && "$$VENV_PY" scripts/bench_import.py --rows $(ROWS) $(if $(PROFILE),--profile)
+
+bench-billing:
+	@$(SETUP) && "$$VENV_PY" scripts/bench_billing.py $(if $(CUSTOMERS),--customers $(CUSTOMERS)) $(if $(WORKERS),--workers $(WORKERS)) $(if $(PROFILE),--profile)

@@ -32,5 +32,5 @@
         "data/billing_cron.xml",
         "data/queue_job_data.xml",
     ],
-    "demo": [],
+    "demo": ["demo/billing_demo.xml"],
 }

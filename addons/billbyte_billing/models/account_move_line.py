@@ -66,7 +66,9 @@ class AccountMoveLine(models.Model):
     @api.depends("balance", "billbyte_cost")
     def _compute_billbyte_margin(self):
         for line in self:
-            line.billbyte_margin = -line.balance - line.billbyte_cost if line.billbyte_cloud_account_id else 0.0
+            line.billbyte_margin = (
+                -line.balance - line.billbyte_cost if line.billbyte_cloud_account_id else 0.0
+            )
 
     def _billbyte_release_usage(self):
         """Return the usage billed on these lines to unbilled, and move the billed-until

@@ -1,6 +1,7 @@
 # Copyright 2026 BillByte
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 import logging
+import time
 from collections import defaultdict
 from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -59,7 +60,9 @@ class BillbyteBillingRun(models.Model):
         help="Failed: a batch of customers could not be billed (see the log); the others "
         "are. Retry the failed customers once the cause is fixed.",
     )
-    line_ids = fields.One2many("billbyte.billing.run.line", "run_id", string="Log", readonly=True)
+    line_ids = fields.One2many(
+        "billbyte.billing.run.line", "run_id", string="Customers Billed", readonly=True
+    )
     invoice_ids = fields.One2many("account.move", "billbyte_run_id", string="Invoices")
     invoice_count = fields.Integer(compute="_compute_counts", store=True)
     customer_count = fields.Integer(string="Customers", compute="_compute_counts", store=True)
@@ -67,7 +70,9 @@ class BillbyteBillingRun(models.Model):
     skipped_count = fields.Integer(compute="_compute_counts", store=True)
     failed_count = fields.Integer(compute="_compute_counts", store=True)
     pending_count = fields.Integer(compute="_compute_counts", store=True)
-    log = fields.Text(readonly=True, help="What the run did as a whole, line by line.")
+    log = fields.Text(
+        string="Run Log", readonly=True, help="What the run did as a whole, line by line."
+    )
 
     @api.depends("date", "company_id")
     def _compute_name(self):
@@ -91,11 +96,20 @@ class BillbyteBillingRun(models.Model):
     def _cron_bill(self):
         """Daily: a run per company, as of today."""
         today = fields.Date.context_today(self)
-        for company in self.env["res.company"].search([]):
+        for company in self.env["res.company"].search([], limit=None):
             run = self.with_company(company).create(
                 {"company_id": company.id, "date": today, "trigger": "cron"}
             )
             run.action_start()
+
+    @api.model
+    def _demo_bill(self):
+        """Demo data: bill the demo usage's closed periods as of today, inline."""
+        if self.search_count([("company_id", "=", self.env.company.id)]):
+            return self.browse()
+        run = self.create({"date": fields.Date.context_today(self)})
+        run.with_context(queue_job__no_delay=True).action_start()
+        return run
 
     def action_start(self):
         """Find the customers to bill and bill them in batches: background jobs, or in
@@ -269,7 +283,11 @@ class BillbyteBillingRun(models.Model):
                 line.partner_id.id, ("skipped", self.env._("Nothing to bill."), None)
             )
             line.write(
-                {"state": state, "message": message, "move_ids": [Command.set(moves.ids)] if moves else False}
+                {
+                    "state": state,
+                    "message": message,
+                    "move_ids": [Command.set(moves.ids)] if moves else False,
+                }
             )
         run._update_state()
         return self.env._("%s customer(s) billed.", len(lines))
@@ -330,11 +348,14 @@ class BillbyteBillingRun(models.Model):
                 "FOR NO KEY UPDATE NOWAIT",
                 [account_ids],
             )
+        started = time.perf_counter()
         groups = self._usage_groups(rows) if rows else []
         items = self._usage_items(groups, all_periods)
         items += self._extra_items(partner_ids)
         invoice_date, lock_note = self._invoice_date()
+        read_at = time.perf_counter()
         moves, messages = self._create_invoices(items, invoice_date)
+        created_at = time.perf_counter()
         if rows:
             self._mark_usage_billed(moves)
             periods = {acc: all_periods[acc] for acc in all_periods if acc.id in account_ids}
@@ -342,9 +363,25 @@ class BillbyteBillingRun(models.Model):
                 if not account.billed_until or account.billed_until < end:
                     account.billed_until = end
         self._mark_extra_billed(moves)
+        marked_at = time.perf_counter()
         if company.billbyte_invoice_post and moves:
             moves.action_post()
             self._after_post(moves)
+        if moves:
+            self._log(
+                self.env._(
+                    "Batch of %(customers)s customer(s): %(invoices)s invoice(s) of %(lines)s "
+                    "line(s); usage read in %(read).1f s, invoices created in %(create).1f s, "
+                    "usage marked billed in %(mark).1f s, posted and sent in %(post).1f s.",
+                    customers=len(partner_ids),
+                    invoices=len(moves),
+                    lines=len(items),
+                    read=read_at - started,
+                    create=created_at - read_at,
+                    mark=marked_at - created_at,
+                    post=time.perf_counter() - marked_at,
+                )
+            )
         for pid in partner_ids:
             partner_moves = moves.filtered(lambda m, p=pid: m.partner_id.id == p)
             if partner_moves:
@@ -457,7 +494,14 @@ class BillbyteBillingRun(models.Model):
         for group in groups:
             key = tuple(
                 group[k]
-                for k in ("partner_id", "currency_id", "account_id", "product_id", "service", "period")
+                for k in (
+                    "partner_id",
+                    "currency_id",
+                    "account_id",
+                    "product_id",
+                    "service",
+                    "period",
+                )
             )
             group["vendor"] = vendor.get(key)
         return groups
@@ -467,11 +511,15 @@ class BillbyteBillingRun(models.Model):
         section (cloud account) and the line's values."""
         if not groups:
             return []
-        accounts = self.env["billbyte.cloud.account"].sudo().browse(
-            sorted({g["account_id"] for g in groups})
+        accounts = (
+            self.env["billbyte.cloud.account"]
+            .sudo()
+            .browse(sorted({g["account_id"] for g in groups}))
         )
         period_of = {account.id: periods.get(account) for account in accounts}
-        products = self.env["product.product"].sudo().browse(sorted({g["product_id"] for g in groups}))
+        products = (
+            self.env["product.product"].sudo().browse(sorted({g["product_id"] for g in groups}))
+        )
         currencies = self.env["res.currency"].browse(sorted({g["currency_id"] for g in groups}))
         steps = {c.id: Decimal(str(c.rounding)) for c in currencies}
         items = []
@@ -577,7 +625,6 @@ class BillbyteBillingRun(models.Model):
         vals_list = []
         messages = {}
         for (partner_id, currency_id), invoice_items in by_invoice.items():
-            partner = partners.browse(partner_id)
             fiscal_position = fiscal_positions[partner_id]
             total = sum((item["amount"] for item in invoice_items), Decimal(0))
             sign = -1 if total < 0 else 1
@@ -587,6 +634,7 @@ class BillbyteBillingRun(models.Model):
                     "Only credits in the period: a credit note of %s.", -total
                 )
             line_commands = []
+            product_vals = []
             section = None
             for item in invoice_items:
                 if item.get("section") is not None and item["section"] != section:
@@ -613,7 +661,13 @@ class BillbyteBillingRun(models.Model):
                 if sign < 0:
                     vals["billbyte_cost"] = -vals.get("billbyte_cost", 0.0)
                     vals["billbyte_vendor_cost"] = -vals.get("billbyte_vendor_cost", 0.0)
+                vals["tax_ids"] = taxes
+                product_vals.append(vals)
                 line_commands.append(Command.create(vals))
+            tax_lines = self._balances_and_tax_lines(
+                product_vals, move_type, partners.browse(partner_id), currency_id, invoice_date
+            )
+            line_commands += [Command.create(vals) for vals in tax_lines]
             vals_list.append(
                 {
                     "move_type": move_type,
@@ -625,11 +679,91 @@ class BillbyteBillingRun(models.Model):
                     "fiscal_position_id": fiscal_position.id,
                     "invoice_origin": self.name,
                     "billbyte_run_id": self.id,
-                    "invoice_line_ids": line_commands,
+                    "line_ids": line_commands,
                 }
             )
-        moves = Move.with_context(default_move_type="out_invoice").create(vals_list)
+        # Every line is complete (balances, tax lines): Odoo's line-by-line
+        # synchronisation of the invoice form is skipped, then the receivable lines
+        # are added from the invoices' own payment terms (`needed_terms`).
+        moves = Move.with_context(
+            default_move_type="out_invoice", skip_invoice_sync=True, check_move_validity=False
+        ).create(vals_list)
+        moves = moves.with_env(Move.env)
+        self._add_payment_term_lines(moves)
         return moves, messages
+
+    def _add_payment_term_lines(self, moves):
+        """The receivable lines of invoices created without them: what Odoo's own
+        synchronisation would add, from each invoice's `needed_terms` (its payment
+        terms on its totals)."""
+        vals_list = []
+        for move in moves:
+            for key, values in move.needed_terms.items():
+                vals_list.append(
+                    {
+                        **key,
+                        **values,
+                        "display_type": "payment_term",
+                        "currency_id": move.currency_id.id,
+                        "partner_id": move.commercial_partner_id.id,
+                    }
+                )
+        self.env["account.move.line"].with_context(skip_invoice_sync=True).create(vals_list)
+        moves.invalidate_recordset()
+        unbalanced = moves.filtered(
+            lambda m: not m.company_currency_id.is_zero(sum(m.line_ids.mapped("balance")))
+        )
+        if unbalanced:
+            raise UserError(
+                self.env._("Unbalanced invoices: %s", ", ".join(unbalanced.mapped("display_name")))
+            )
+
+    def _balances_and_tax_lines(self, product_vals, move_type, partner, currency_id, invoice_date):
+        """Give each product line its balance and tax tags, and return the values of the
+        invoice's tax lines: computed by Odoo's own tax engine (the one the invoice form
+        runs, `account.tax._prepare_tax_lines`) on the lines in memory, so that creating
+        the invoice with all its lines skips Odoo's line-by-line re-synchronisation of
+        taxes (see `account.move._sync_tax_lines`: a move created with its tax lines and
+        balanced base lines is left as it is)."""
+        AccountTax = self.env["account.tax"]
+        company = self.company_id
+        currency = self.env["res.currency"].browse(currency_id)
+        rate = self.env["res.currency"]._get_conversion_rate(
+            company.currency_id, currency, company, invoice_date
+        )
+        sign = 1 if move_type == "out_refund" else -1
+        base_lines = []
+        for index, vals in enumerate(product_vals):
+            taxes = vals["tax_ids"]
+            base_lines.append(
+                AccountTax._prepare_base_line_for_taxes_computation(
+                    None,
+                    id=index,
+                    product_id=self.env["product.product"].browse(vals["product_id"]),
+                    product_uom_id=self.env["uom.uom"].browse(vals["product_uom_id"]),
+                    tax_ids=taxes,
+                    price_unit=vals["price_unit"],
+                    quantity=vals["quantity"],
+                    discount=0.0,
+                    currency_id=currency,
+                    account_id=self.env["account.account"].browse(vals["account_id"]),
+                    analytic_distribution=vals.get("analytic_distribution") or None,
+                    partner_id=partner,
+                    rate=rate,
+                    sign=sign,
+                    is_refund=move_type == "out_refund",
+                )
+            )
+            vals["tax_ids"] = [Command.set(taxes.ids)]
+        AccountTax._add_tax_details_in_base_lines(base_lines, company)
+        AccountTax._round_base_lines_tax_details(base_lines, company)
+        AccountTax._add_accounting_data_in_base_lines_tax_details(base_lines, company)
+        result = AccountTax._prepare_tax_lines(base_lines, company)
+        for base_line, to_update in result["base_lines_to_update"]:
+            product_vals[base_line["id"]].update(to_update)
+        return [
+            {**tax_vals, "display_type": "tax"} for tax_vals in result["tax_lines_to_add"]
+        ]
 
     def _section_vals(self, section):
         if section._name == "billbyte.cloud.account":

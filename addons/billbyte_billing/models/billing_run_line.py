@@ -10,9 +10,7 @@ class BillbyteBillingRunLine(models.Model):
     _description = "Cloud Billing Run: Customer"
     _order = "run_id, partner_id"
 
-    run_id = fields.Many2one(
-        "billbyte.billing.run", required=True, ondelete="cascade", index=True
-    )
+    run_id = fields.Many2one("billbyte.billing.run", required=True, ondelete="cascade", index=True)
     company_id = fields.Many2one(related="run_id.company_id", store=True)
     partner_id = fields.Many2one("res.partner", string="Customer", required=True)
     state = fields.Selection(

@@ -20,6 +20,8 @@ class ResPartner(models.Model):
         for partner in self:
             if not 1 <= partner.billbyte_invoice_day <= 28:
                 raise ValidationError(
-                    self.env._("The cloud invoice day must be between 1 and 28 (it is %s).")
-                    % partner.billbyte_invoice_day
+                    self.env._(
+                        "The cloud invoice day must be between 1 and 28 (it is %s).",
+                        partner.billbyte_invoice_day,
+                    )
                 )

@@ -43,8 +43,16 @@ class BillingCommon(UsageCommon):
     def dec(value):
         return Decimal(str(value)).quantize(Decimal("0.01"))
 
-    def month_rows(self, month="2026-03", account="111111111111", service="AmazonEC2",
-                   cost="1.00", days=28, qty="10", **kwargs):
+    def month_rows(
+        self,
+        month="2026-03",
+        account="111111111111",
+        service="AmazonEC2",
+        cost="1.00",
+        days=28,
+        qty="10",
+        **kwargs,
+    ):
         """A row a day of one account and service, days 1 to `days` (at most 28)."""
         return [
             focus_row(account, f"{month}-{day:02d}", service, cost, qty=qty, **kwargs)

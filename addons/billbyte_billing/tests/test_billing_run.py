@@ -3,6 +3,8 @@
 from datetime import date
 from decimal import Decimal
 
+import psycopg2
+
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
@@ -31,8 +33,11 @@ class TestBillingRun(BillingCommon):
         self.assertEqual(line.product_id, self.ec2)
         self.assertEqual((line.quantity, line.price_unit), (280.0, 0.12))
         self.assertEqual(line.tax_ids, self.tax)
-        self.assertEqual(line.account_id, self.ec2.property_account_income_id
-                         or self.ec2.categ_id.property_account_income_categ_id)
+        self.assertEqual(
+            line.account_id,
+            self.ec2.property_account_income_id
+            or self.ec2.categ_id.property_account_income_categ_id,
+        )
         self.assertEqual(line.start_date, date(2026, 3, 1))
         self.assertEqual(line.end_date, date(2026, 3, 31))
         self.assertEqual(line.name, "AmazonEC2, Contoso prod (111111111111)")
@@ -81,7 +86,7 @@ class TestBillingRun(BillingCommon):
         self.assertEqual(len(lines), 3)
         # The amounts the rating stored, converted at each charge date (0.9 on Oct 1st,
         # 0.8 after) with 10 %: EC2 (0.99 + 0.88 + 0.88), S3 (0.495 + 0.44 + 0.44).
-        by_key = {(l.billbyte_cloud_account_id, l.billbyte_service_name): l for l in lines}
+        by_key = {(x.billbyte_cloud_account_id, x.billbyte_service_name): x for x in lines}
         self.assertEqual(
             self.dec(by_key[self.account_northwind, "AmazonEC2"].price_subtotal), self.dec("2.75")
         )
@@ -107,14 +112,17 @@ class TestBillingRun(BillingCommon):
         run = self.bill("2026-04-01")
         self.assertEqual(run.invoice_ids.partner_id, self.contoso)
         self.assertFalse(
-            self.env["account.move"].search([("partner_id", "in", (self.fabrikam | self.northwind).ids)])
+            self.env["account.move"].search(
+                [("partner_id", "in", (self.fabrikam | self.northwind).ids)]
+            )
         )
 
     def test_only_credits_make_a_credit_note(self):
         self.import_rows(
             [
-                focus_row("111111111111", "2026-03-02", "AmazonEC2", "-5.00", qty="0",
-                          category="Credit"),
+                focus_row(
+                    "111111111111", "2026-03-02", "AmazonEC2", "-5.00", qty="0", category="Credit"
+                ),
                 focus_row("111111111111", "2026-03-03", "AmazonEC2", "1.00", qty="1"),
             ]
         )
@@ -134,8 +142,14 @@ class TestBillingRun(BillingCommon):
         for day in range(1, 29):
             for n in range(3):
                 rows.append(
-                    focus_row("111111111111", f"2026-03-{day:02d}", "AmazonEC2", "0.0033",
-                              qty="0.001", resource=f"i-{n}")
+                    focus_row(
+                        "111111111111",
+                        f"2026-03-{day:02d}",
+                        "AmazonEC2",
+                        "0.0033",
+                        qty="0.001",
+                        resource=f"i-{n}",
+                    )
                 )
         rows += self.month_rows(service="AmazonS3", cost="0.0049", qty="0.5")
         self.import_rows(rows)
@@ -145,7 +159,9 @@ class TestBillingRun(BillingCommon):
         for line in lines:
             exact = sum(
                 Decimal(str(u.billbyte_price_exact))
-                for u in usage.filtered(lambda u, l=line: u.billbyte_invoice_line_id == l)
+                for u in usage.filtered(
+                    lambda u, inv_line=line: u.billbyte_invoice_line_id == inv_line
+                )
             )
             self.assertEqual(self.dec(line.price_subtotal), self.dec(exact))
         # 84 x 0.00396 = 0.33264 -> 0.33 (not 28 x 0.01 = 0.28 from rounded days);
@@ -200,8 +216,14 @@ class TestBillingRun(BillingCommon):
         self.import_rows(
             [
                 focus_row("111111111111", "2026-03-05", "AmazonEC2", "2.00", resource="late"),
-                focus_row("111111111111", "2026-03-06", "AmazonEC2", "-0.50",
-                          category="Adjustment", charge_class="Correction"),
+                focus_row(
+                    "111111111111",
+                    "2026-03-06",
+                    "AmazonEC2",
+                    "-0.50",
+                    category="Adjustment",
+                    charge_class="Correction",
+                ),
                 focus_row("111111111111", "2026-04-02", "AmazonEC2", "1.00"),
             ]
         )
@@ -212,8 +234,9 @@ class TestBillingRun(BillingCommon):
         correction = lines.filtered("billbyte_corrected_period")
         self.assertEqual(correction.billbyte_corrected_period, "2026-03")
         self.assertIn("correction of 2026-03", correction.name)
-        self.assertEqual((correction.start_date, correction.end_date),
-                         (date(2026, 3, 1), date(2026, 3, 31)))
+        self.assertEqual(
+            (correction.start_date, correction.end_date), (date(2026, 3, 1), date(2026, 3, 31))
+        )
         # Only the difference is billed: (2.00 - 1.00 - 0.50) x 1.2 = 0.60; April's
         # own usage 1.20.
         self.assertEqual(self.dec(correction.price_subtotal), self.dec("0.60"))
@@ -274,12 +297,20 @@ class TestBillingRun(BillingCommon):
         invoice = self.bill("2026-04-01", self.contoso).invoice_ids
         other = invoice.copy()
         usage = self.usage_lines(self.account_contoso)
-        with self.assertRaises(Exception), self.cr.savepoint(), mute_logger("odoo.sql_db"):
+        with (
+            self.assertRaisesRegex(psycopg2.Error, "already billed on invoice line"),
+            self.cr.savepoint(),
+            mute_logger("odoo.sql_db"),
+        ):
             self.cr.execute(
                 "UPDATE account_analytic_line SET billbyte_invoice_line_id = %s WHERE id = %s",
                 [self.product_lines(other).id, usage[0].id],
             )
-        with self.assertRaises(Exception), self.cr.savepoint(), mute_logger("odoo.sql_db"):
+        with (
+            self.assertRaisesRegex(psycopg2.Error, "billbyte_billed_invoice"),
+            self.cr.savepoint(),
+            mute_logger("odoo.sql_db"),
+        ):
             self.cr.execute(
                 "UPDATE account_analytic_line SET billbyte_billed = false WHERE id = %s",
                 [usage[0].id],
