@@ -14,8 +14,12 @@ class BillbyteBillingRun(models.Model):
     def _after_post(self, moves):
         """The run's posted invoices dated today or earlier are sent now, in jobs of
         their own (a failed sending never undoes the billing); later-dated ones are
-        sent on their date by the sending cron."""
+        sent on their date by the sending cron. With the context key
+        `billbyte_defer_sending` (benchmarks, bulk re-billing), all of them are left to
+        the sending cron."""
         moves = super()._after_post(moves)
+        if self.env.context.get("billbyte_defer_sending"):
+            return moves
         today = fields.Date.context_today(self)
         posted = moves.filtered(lambda m: m.state == "posted")
         later = posted.filtered(lambda m: m.invoice_date and m.invoice_date > today)
