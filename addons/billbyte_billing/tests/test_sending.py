@@ -171,3 +171,49 @@ class TestSending(BillingCommon):
         self.assertFalse(self.mails_of(by_partner[self.fabrikam]))
         self.assertFalse(self.mails_of(by_partner[self.northwind]))
         self.assertTrue(all(run.invoice_ids.mapped("is_move_sent")))
+
+    def test_einvoice_that_cannot_be_made_falls_back_to_the_pdf(self):
+        # The customer has its identifier, but the company lacks what Factur-X needs
+        # of the seller (its VAT): Odoo's own checks refuse the e-invoice.
+        self.company.partner_id.vat = False
+        self.contoso.write({"vat": "FR23334175221", "country_id": self.env.ref("base.fr").id})
+        self.contoso.invoice_edi_format = "facturx"
+        self.import_rows(self.month_rows())
+        run = self.bill("2026-04-01", self.contoso)
+        invoice = run.invoice_ids
+        self.assertEqual(invoice.billbyte_send_state, "email")
+        self.assertFalse(invoice.ubl_cii_xml_id)
+        mail = self.mails_of(invoice)
+        self.assertEqual(len(mail), 1)
+        self.assertEqual(
+            mail.attachment_ids, mail.attachment_ids.filtered(lambda a: a.name.endswith(".pdf"))
+        )
+        self.assertIn("no e-invoice: it could not be made", invoice.billbyte_send_note)
+        self.assertIn("no e-invoice", run.line_ids.message)
+
+    def test_one_invoice_that_fails_never_stops_the_others(self):
+        # Fabrikam's invoice layout is not an invoice report: Odoo refuses to send it.
+        self.fabrikam.invoice_template_pdf_report_id = self.env.ref(
+            "account.action_report_payment_receipt"
+        )
+        self.import_rows(
+            self.month_rows()
+            + self.month_rows(account="222222222222")
+            + self.month_rows(account="333333333333")
+        )
+        run = self.bill("2026-04-01")
+        self.assertEqual(run.state, "done")
+        by_partner = {inv.partner_id: inv for inv in run.invoice_ids}
+        failed = by_partner[self.fabrikam]
+        self.assertEqual(failed.state, "posted", "a failed sending never undoes the billing")
+        self.assertEqual(failed.billbyte_send_state, "failed")
+        self.assertIn("Not sent", failed.billbyte_send_note)
+        self.assertFalse(self.mails_of(failed))
+        for partner in (self.contoso, self.northwind):
+            self.assertEqual(by_partner[partner].billbyte_send_state, "email")
+            self.assertEqual(len(self.mails_of(by_partner[partner])), 1)
+        line = run.line_ids.filtered(lambda x: x.partner_id == self.fabrikam)
+        self.assertIn("Not sent", line.message)
+        # The cron does not retry it by itself (an accountant fixes it and sends it).
+        self.env["billbyte.billing.run"]._cron_send_invoices()
+        self.assertFalse(self.mails_of(failed))
