@@ -124,3 +124,19 @@ class TestEinvoice(BillingCommon):
         tax = tree.find("cac:TaxTotal/cbc:TaxAmount", NS)
         self.assertEqual(Decimal(tax.text), self.dec(invoice.amount_tax))
         self.assertIn(xml.name, invoice.billbyte_send_note)
+
+    def test_factur_x_carries_the_billing_period(self):
+        self.import_rows(self.month_rows())
+        invoice = self.bill("2026-04-01", self.contoso).invoice_ids
+        xml, _errors = self.env["account.edi.xml.cii"]._export_invoice(invoice)
+        tree = etree.fromstring(xml)
+        ram = "urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100"
+        udt = "urn:un:unece:uncefact:data:standard:UnqualifiedDataType:100"
+        period = tree.find(
+            f".//{{{ram}}}ApplicableHeaderTradeSettlement/{{{ram}}}BillingSpecifiedPeriod"
+        )
+        self.assertIsNotNone(period)
+        self.assertEqual(
+            [node.text for node in period.iter(f"{{{udt}}}DateTimeString")],
+            ["20260301", "20260331"],
+        )
