@@ -47,9 +47,9 @@ class AccountMove(models.Model):
 
     def _post(self, soft=True):
         posted = super()._post(soft=soft)
-        # Posted by an accountant (draft billing) or dated today or earlier: the
-        # sending cron sends them now rather than tomorrow.
-        if posted.filtered("billbyte_run_id"):
+        # Posted by an accountant (after a draft billing): the sending cron sends them
+        # now rather than tomorrow (a billing run sends the invoices it posts itself).
+        if posted.filtered("billbyte_run_id") and not self.env.context.get("billbyte_in_run"):
             cron = self.env.ref("billbyte_billing.ir_cron_billbyte_send", raise_if_not_found=False)
             if cron:
                 cron.sudo()._trigger()

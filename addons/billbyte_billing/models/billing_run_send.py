@@ -33,7 +33,10 @@ class BillbyteBillingRun(models.Model):
     def _bill_partners(self, partner_ids):
         """The run log of each customer says how its invoices went out (when they were
         sent in the same transaction) and why no email went out."""
-        outcome = super()._bill_partners(partner_ids)
+        # The run sends its invoices itself: posting them need not wake the cron.
+        outcome = super(BillbyteBillingRun, self.with_context(billbyte_in_run=True))._bill_partners(
+            partner_ids
+        )
         for pid, (state, message, moves) in list(outcome.items()):
             notes = [
                 f"{move.name}: {move.billbyte_send_note}"

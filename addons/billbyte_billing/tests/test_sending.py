@@ -26,11 +26,19 @@ class TestSending(BillingCommon):
 
     def test_customer_with_email_gets_the_pdf_by_email(self):
         self.import_rows(self.month_rows())
+        cron = self.env.ref("billbyte_billing.ir_cron_billbyte_send")
+        Trigger = self.env["ir.cron.trigger"]
+        triggers = Trigger.search_count([("cron_id", "=", cron.id)])
         run = self.bill("2026-04-01", self.contoso)
         invoice = run.invoice_ids
         self.assertEqual(invoice.state, "posted")
         self.assertEqual(invoice.billbyte_send_state, "email")
         self.assertTrue(invoice.is_move_sent)
+        self.assertEqual(
+            Trigger.search_count([("cron_id", "=", cron.id)]),
+            triggers,
+            "the run sends what it posts; the cron is not woken up",
+        )
         pdf = invoice.invoice_pdf_report_id
         self.assertTrue(pdf)
         mail = self.mails_of(invoice)
