@@ -157,7 +157,7 @@ def main():
         plan_column = env.ref("billbyte_usage.analytic_plan_cloud_accounts")._column_name()
         # Rated usage as the pipeline leaves it: a line per account x service x day,
         # cost in the company currency (negative), customer amount exact and rounded.
-        cr.execute(  # noqa: S608
+        cr.execute(
             f"""
             INSERT INTO account_analytic_line
                    (name, date, amount, unit_amount, product_id, product_uom_id, partner_id,
@@ -208,13 +208,21 @@ def main():
             run = env["billbyte.billing.run"].create({"date": "2026-10-01"})
             run.action_start()
             run_id = run.id
-            uuids = env["queue.job"].search(
-                [("identity_key", "=like", f"billbyte_billing_run:{run_id}:%")]
-            ).mapped("uuid")
+            uuids = (
+                env["queue.job"]
+                .search([("identity_key", "=like", f"billbyte_billing_run:{run_id}:%")])
+                .mapped("uuid")
+            )
         workers = [
             subprocess.Popen(
-                [sys.executable, __file__, "--database", args.database, "--perform",
-                 ",".join(uuids[n :: args.workers])]
+                [
+                    sys.executable,
+                    __file__,
+                    "--database",
+                    args.database,
+                    "--perform",
+                    ",".join(uuids[n :: args.workers]),
+                ]
             )
             for n in range(args.workers)
         ]

@@ -30,7 +30,9 @@ def test_two_runs_at_once_bill_each_line_once(odoo_server):
             )
             barrier.wait(30)
             own.call(
-                "billbyte.billing.run", "action_start", [run],
+                "billbyte.billing.run",
+                "action_start",
+                [run],
                 context={"queue_job__no_delay": True},
             )
             results.append(run)
@@ -50,12 +52,16 @@ def test_two_runs_at_once_bill_each_line_once(odoo_server):
     # One run billed the customer, the other found nothing left to bill.
     assert sorted(len(run["invoice_ids"]) for run in runs) == [0, 1], runs
     invoices = client.call(
-        "account.move", "search_read", [("partner_id", "in", partner)],
+        "account.move",
+        "search_read",
+        [("partner_id", "in", partner)],
         ["state", "amount_untaxed", "invoice_line_ids"],
     )
     assert len(invoices) == 1 and invoices[0]["state"] == "posted", invoices
     lines = client.call(
-        "account.analytic.line", "search_read", usage_domain,
+        "account.analytic.line",
+        "search_read",
+        usage_domain,
         ["billbyte_billed", "billbyte_invoice_line_id"],
     )
     assert all(line["billbyte_billed"] for line in lines)

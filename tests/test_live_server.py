@@ -24,6 +24,7 @@ def test_xmlrpc_login_with_api_key_reads_cloud_accounts(odoo_server):
     assert {m["name"] for m in installed} == {
         "billbyte_catalog",
         "billbyte_usage",
+        "billbyte_billing",
         "billbyte_budget",
         "billbyte_payment",
     }

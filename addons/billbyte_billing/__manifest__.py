@@ -16,6 +16,7 @@
         "account_edi_ubl_cii",
         "queue_job",
         "account_invoice_start_end_dates",
+        "account_spread_cost_revenue",
     ],
     "data": [
         "security/billbyte_billing_security.xml",
@@ -29,8 +30,13 @@
         "views/res_config_settings_views.xml",
         "wizards/cloud_account_transfer_wizard_views.xml",
         "views/billbyte_billing_menus.xml",
+        "views/billbyte_license_views.xml",
+        "views/billbyte_license_menus.xml",
+        "views/sale_order_views.xml",
+        "views/cloud_account_license_views.xml",
+        "views/res_config_settings_license_views.xml",
         "data/billing_cron.xml",
         "data/queue_job_data.xml",
     ],
-    "demo": ["demo/billing_demo.xml"],
+    "demo": ["demo/license_demo.xml", "demo/billing_demo.xml"],
 }

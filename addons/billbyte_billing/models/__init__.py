@@ -8,6 +8,16 @@ from . import account_move
 from . import account_move_line
 from . import billing_run
 from . import billing_run_line
+from . import billbyte_license
+from . import billbyte_license_change
+from . import billing_run_license
+from . import account_move_license
+from . import account_move_line_license
+from . import account_spread
+from . import cloud_account_license
+from . import res_config_settings_license
+from . import sale_order
+from . import sale_order_line
 from . import billing_run_send
 from . import account_move_send
 from . import account_edi_xml_ubl_20

@@ -58,7 +58,7 @@ class AccountMove(models.Model):
     def button_cancel(self):
         res = super().button_cancel()
         # Cancelled: its usage is unbilled again and goes on the next run's invoice.
-        self.filtered(lambda m: m.state == "cancel").line_ids.filtered(
+        self.filtered(lambda m: m.state == "cancel" and m.billbyte_run_id).line_ids.filtered(
             "billbyte_usage_line_ids"
         )._billbyte_release_usage()
         return res

@@ -111,5 +111,8 @@ class AccountMoveLine(models.Model):
             self.env["billbyte.cloud.account"].sudo()._usage_lines_changed(keys)
 
     def unlink(self):
-        self.filtered("billbyte_usage_line_ids")._billbyte_release_usage()
+        # Only billing runs' invoices carry usage (no extra query for other moves).
+        self.filtered(lambda line: line.move_id.billbyte_run_id).filtered(
+            "billbyte_usage_line_ids"
+        )._billbyte_release_usage()
         return super().unlink()

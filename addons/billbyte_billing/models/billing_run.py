@@ -761,9 +761,7 @@ class BillbyteBillingRun(models.Model):
         result = AccountTax._prepare_tax_lines(base_lines, company)
         for base_line, to_update in result["base_lines_to_update"]:
             product_vals[base_line["id"]].update(to_update)
-        return [
-            {**tax_vals, "display_type": "tax"} for tax_vals in result["tax_lines_to_add"]
-        ]
+        return [{**tax_vals, "display_type": "tax"} for tax_vals in result["tax_lines_to_add"]]
 
     def _section_vals(self, section):
         if section._name == "billbyte.cloud.account":
@@ -809,6 +807,7 @@ class BillbyteBillingRun(models.Model):
                                            AND ml.product_id = b.product_id
                                            AND COALESCE(ml.billbyte_service_name, '') = b.service
                                            AND COALESCE(ml.billbyte_corrected_period, '') = b.period
+                                           AND ml.billbyte_license_change_id IS NULL
             )
             UPDATE account_analytic_line l
                SET billbyte_invoice_line_id = t.line_id, billbyte_billed = true

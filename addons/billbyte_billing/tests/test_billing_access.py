@@ -23,7 +23,9 @@ class TestBillingAccess(BillingCommon):
         self.assertEqual(len(run.invoice_ids), 1)
 
         # A Cloud Billing user (sales) reads runs but cannot make one.
-        sales = new_test_user(self.env, login="sales", groups="billbyte_catalog.group_billbyte_user")
+        sales = new_test_user(
+            self.env, login="sales", groups="billbyte_catalog.group_billbyte_user"
+        )
         self.assertEqual(run.with_user(sales).invoice_count, 1)
         with self.assertRaises(AccessError):
             self.env["billbyte.billing.run"].with_user(sales).create({"date": "2026-05-01"})

@@ -81,8 +81,9 @@ class TestInvoiceAgreement(BillingCommon):
     def test_credit_note(self):
         self.import_rows(
             [
-                focus_row("111111111111", "2026-03-02", "AmazonEC2", "-7.13", qty="0",
-                          category="Credit"),
+                focus_row(
+                    "111111111111", "2026-03-02", "AmazonEC2", "-7.13", qty="0", category="Credit"
+                ),
                 focus_row("111111111111", "2026-03-03", "AmazonS3", "1.01", qty="3"),
             ]
         )
