@@ -17,6 +17,7 @@
         "queue_job",
         "account_invoice_start_end_dates",
         "account_spread_cost_revenue",
+        "account_cutoff_base",
     ],
     "data": [
         "security/billbyte_billing_security.xml",
@@ -37,6 +38,12 @@
         "views/res_config_settings_license_views.xml",
         "data/billing_cron.xml",
         "data/queue_job_data.xml",
+        "views/vendor_reconciliation_views.xml",
+        "views/margin_report_views.xml",
+        "views/account_cutoff_views.xml",
+        "views/res_config_settings_reconciliation_views.xml",
+        "wizards/accrual_wizard_views.xml",
+        "data/reconciliation_cron.xml",
     ],
     "demo": ["demo/license_demo.xml", "demo/billing_demo.xml"],
 }

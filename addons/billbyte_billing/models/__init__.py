@@ -18,6 +18,16 @@ from . import cloud_account_license
 from . import res_config_settings_license
 from . import sale_order
 from . import sale_order_line
+from . import res_company_reconciliation
+from . import res_config_settings_reconciliation
+from . import vendor_reconciliation
+from . import vendor_reconciliation_line
+from . import cloud_account_reconciliation
+from . import billing_run_reconciliation
+from . import account_cutoff
+from . import account_cutoff_line
+from . import account_move_line_accrual
+from . import margin_report
 from . import billing_run_send
 from . import account_move_send
 from . import account_edi_xml_ubl_20

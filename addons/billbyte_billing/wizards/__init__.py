@@ -1,1 +1,2 @@
 from . import cloud_account_transfer_wizard
+from . import accrual_wizard
