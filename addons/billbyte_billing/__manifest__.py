@@ -24,6 +24,8 @@
         "security/ir.model.access.csv",
         "views/billing_run_views.xml",
         "views/account_move_views.xml",
+        "views/account_move_send_views.xml",
+        "views/report_invoice.xml",
         "views/cloud_account_views.xml",
         "views/res_partner_views.xml",
         "views/res_config_settings_views.xml",

@@ -28,3 +28,7 @@ from . import account_cutoff
 from . import account_cutoff_line
 from . import account_move_line_accrual
 from . import margin_report
+from . import billing_run_send
+from . import account_move_send
+from . import account_edi_xml_ubl_20
+from . import account_edi_xml_cii

@@ -7,3 +7,6 @@ from . import test_license
 from . import test_reconciliation
 from . import test_accruals
 from . import test_reconciliation_partner_center
+from . import test_sending
+from . import test_einvoice
+from . import test_invoice_report
