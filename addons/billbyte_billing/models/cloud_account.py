@@ -61,6 +61,12 @@ class BillbyteCloudAccount(models.Model):
         boundary = period_boundary(billing_date, months, invoice_day)
         return boundary - relativedelta(months=months), boundary - timedelta(days=1)
 
+    def _cycle_period(self, day):
+        months = CYCLE_MONTHS[self.billing_cycle]
+        invoice_day = self.partner_id.commercial_partner_id.billbyte_invoice_day or 1
+        start = period_boundary(day, months, invoice_day)
+        return start, start + relativedelta(months=months, days=-1)
+
     def action_transfer(self, partner, date_from):
         """Move these cloud accounts to another customer from `date_from`: their usage
         before that day still bills the customer who had them then."""

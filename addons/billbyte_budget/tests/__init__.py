@@ -1,1 +1,3 @@
-from . import test_cloud_budget
+from . import test_budget_evaluation
+from . import test_budget_bad_input
+from . import test_budget_portal

@@ -1,5 +1,7 @@
 # Copyright 2026 BillByte
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from dateutil.relativedelta import relativedelta
+
 from odoo import api, fields, models
 
 from ..focus.schema import normalize_account_id
@@ -298,6 +300,13 @@ class BillbyteCloudAccount(models.Model):
 
     def action_resume(self):
         self.write({"state": "active"})
+
+    def _cycle_period(self, day):
+        """(first day, last day) of this account's billing cycle holding `day`: the
+        calendar month here; billbyte_billing knows the other cycles and invoice days."""
+        self.ensure_one()
+        start = day.replace(day=1)
+        return start, start + relativedelta(months=1, days=-1)
 
     def _billbyte_usage_refusal(self):
         return self.env._(
