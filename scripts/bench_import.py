@@ -28,6 +28,7 @@ import billbyte
 ACCOUNTS = 2000
 SERVICES = 60
 DAYS = 30
+BUDGET_AS_OF = "2026-09-30"  # the budgets are evaluated in the month of the file
 
 
 def _load_schema():
@@ -223,7 +224,7 @@ def main():
                 for n in range(ACCOUNTS)
             ]
         )
-        env["billbyte.cloud.account"].create(
+        accounts = env["billbyte.cloud.account"].create(
             [
                 {
                     "name": f"Account {n}",
@@ -236,6 +237,35 @@ def main():
         )
         connection = env["billbyte.connection"].create({"name": "Bench AWS", "vendor_id": aws.id})
         connection_id = connection.id
+        # A monthly budget with two per-service limits on every account (evaluated
+        # after every import, as of the month of the file).
+        env["billbyte.cloud.budget"].with_context(billbyte_as_of=BUDGET_AS_OF).create(
+            [
+                {
+                    "name": f"Budget {n}",
+                    "cloud_account_id": account.id,
+                    "amount": 1000,
+                    "date_start": "2026-09-01",
+                    "service_limit_ids": [
+                        (
+                            0,
+                            0,
+                            {"service_name": SERVICE_NAMES[(n * 7) % SERVICES], "cap_amount": 100},
+                        ),
+                        (
+                            0,
+                            0,
+                            {
+                                "service_name": SERVICE_NAMES[(n * 7 + 1) % SERVICES],
+                                "cap_type": "share",
+                                "cap_share": 20,
+                            },
+                        ),
+                    ],
+                }
+                for n, account in enumerate(accounts)
+            ]
+        )
 
     # The floor: COPY of the same file into an unlogged table of the same columns.
     with registry.cursor() as cr:
@@ -256,9 +286,27 @@ def main():
         cr.execute("DROP TABLE bench_floor")
         cr.commit()
 
+    # The budget check's share of each import: the time spent in the usage hook's
+    # budget evaluation (a timer around it, nothing else changed).
+    Evaluation = registry["billbyte.budget.evaluation"]
+    evaluate_accounts = Evaluation._evaluate_accounts
+    budget_check = []
+
+    def timed_evaluate_accounts(self, account_ids, today=None):
+        started = time.monotonic()
+        try:
+            return evaluate_accounts(self, account_ids, today=today)
+        finally:
+            budget_check.append(time.monotonic() - started)
+
+    Evaluation._evaluate_accounts = timed_evaluate_accounts
+
     def import_once(label):
+        budget_check.clear()
         with registry.cursor() as cr:
-            env = api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True})
+            env = api.Environment(
+                cr, SUPERUSER_ID, {"tracking_disable": True, "billbyte_as_of": BUDGET_AS_OF}
+            )
             run = env["billbyte.usage.import"].create(
                 {"connection_id": connection_id, "source": label, "source_path": str(path)}
             )
@@ -269,9 +317,10 @@ def main():
             run._process()
             cr.commit()
             elapsed = time.monotonic() - started
-            return elapsed, run.read(
-                ["state", "message", "rows_read", "rows_imported", "rows_duplicate"]
-            )[0]
+            return elapsed, dict(
+                run.read(["state", "message", "rows_read", "rows_imported", "rows_duplicate"])[0],
+                budget_check_s=sum(budget_check),
+            )
 
     import_s, first = import_once("bench first import")
     if first["state"] != "done":
@@ -340,11 +389,17 @@ def main():
         f"naive   base_import {naive_rows} rows   : {naive_s:8.2f} s  {naive_rate:10.0f} rows/s  "
         f"(ours is {import_rate / naive_rate:.0f}x faster)"
     )
+    print(
+        f"budget check in the first import     : {first['budget_check_s']:8.2f} s  "
+        f"({ACCOUNTS} accounts, each with a budget and two per-service limits; "
+        f"{second['budget_check_s']:.2f} s in the re-import)"
+    )
     print(f"peak memory of the importing process: {peak} MB")
     print(
         f"bench-import rows={rows} import_rows_per_s={import_rate:.0f} "
         f"floor_ratio={import_s / floor_s:.2f} reimport_new_rows={second['rows_imported']} "
-        f"reimport_ratio={reimport_s / import_s:.2f} peak_rss_mb={peak} naive_rows_per_s={naive_rate:.0f}"
+        f"reimport_ratio={reimport_s / import_s:.2f} peak_rss_mb={peak} naive_rows_per_s={naive_rate:.0f} "
+        f"budget_check_s={first['budget_check_s']:.2f}"
     )
 
 

@@ -43,10 +43,10 @@ class BillbyteBudgetServiceLimit(models.Model):
         default="amount",
         required=True,
     )
-    cap_amount = fields.Monetary(string="Cap Amount")
+    cap_amount = fields.Monetary()
     cap_share = fields.Float(string="Cap (% of budget)", digits=(5, 2))
     cap_value = fields.Monetary(
-        string="Cap Value", compute="_compute_cap_value", help="The cap in the budget's currency."
+        compute="_compute_cap_value", help="The cap in the budget's currency."
     )
     action = fields.Selection(
         [("notify", "Flag and Notify"), ("enforce", "Enforce")],

@@ -6,8 +6,8 @@ from odoo import fields, models
 class BillbyteCloudAccount(models.Model):
     _inherit = "billbyte.cloud.account"
 
-    budget_ids = fields.One2many("billbyte.cloud.budget", "cloud_account_id", string="Budgets")
-    budget_count = fields.Integer(compute="_compute_budget_count", string="Budget Count")
+    budget_ids = fields.One2many("billbyte.cloud.budget", "cloud_account_id")
+    budget_count = fields.Integer(compute="_compute_budget_count")
 
     def _compute_budget_count(self):
         counts = dict(

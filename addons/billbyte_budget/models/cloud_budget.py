@@ -96,7 +96,6 @@ class BillbyteCloudBudget(models.Model):
     usage_currency_id = fields.Many2one(
         "res.currency",
         compute="_compute_usage_currency_id",
-        string="Usage Currency",
         help="The currency the usage of this scope is rated in.",
     )
     currency_id = fields.Many2one(
@@ -519,7 +518,7 @@ class BillbyteCloudBudget(models.Model):
     def _cron_evaluate(self):
         """Daily: a new period starts with nothing fired; ended periods release what
         their budget enforced."""
-        self.search([])._billbyte_evaluate()
+        self.search([("active", "=", True)])._billbyte_evaluate()
 
     # --------------------------------------------------------------- public API
     def get_budget_status(self):
