@@ -314,6 +314,7 @@ ODOO_TESTED_MODULES = [
     "analytic",
     "payment",
     "payment_paypal",
+    "payment_stripe",
     "portal",
     "product",
     "queue_job",

@@ -1,2 +1,3 @@
-# Copyright 2026 BillByte
-# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from . import controllers
+from . import models
+from . import wizards

@@ -2,16 +2,25 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 {
     "name": "BillByte Cloud Payments",
-    "summary": "Payments of cloud usage invoices: PayPal, Perfect Money, cards, deposits",
-    "version": "18.0.1.1.0",
+    "summary": "Customers pay cloud usage invoices in the portal with PayPal or a card "
+    "(Stripe); guided merchant sign-up and credential checks; credit carried forward",
+    "version": "18.0.1.2.0",
     "category": "Sales/Cloud Billing",
     "website": "https://github.com/billbyte/billbyte-odoo",
     "author": "BillByte",
     "license": "LGPL-3",
     "installable": True,
-    "depends": ["billbyte_usage", "payment", "account_payment", "payment_paypal"],
+    "depends": [
+        "billbyte_billing",
+        "payment",
+        "account_payment",
+        "payment_paypal",
+        "payment_stripe",
+    ],
     "data": [
         "security/ir.model.access.csv",
+        "views/payment_provider_views.xml",
+        "wizards/payment_provider_setup_views.xml",
         "views/billbyte_payment_menus.xml",
     ],
 }
