@@ -7,7 +7,9 @@ from odoo.addons.account_payment.controllers import payment as account_payment_p
 
 
 class PaymentPortal(account_payment_portal.PaymentPortal):
-    def _process_transaction(self, partner_id, currency_id, invoice_ids, payment_reference, **kwargs):
+    def _process_transaction(
+        self, partner_id, currency_id, invoice_ids, payment_reference, **kwargs
+    ):
         """Before a new payment of invoices, find out how earlier PayPal payments of them
         went when PayPal's answer never reached us: one PayPal captured is not charged
         again."""

@@ -37,15 +37,18 @@ class AccountMove(models.Model):
             return
         for invoice in invoices.sorted(lambda move: (move.invoice_date or move.date, move.id)):
             receivable = invoice.line_ids.filtered(
-                lambda line: line.account_id.account_type == "asset_receivable"
-                and not line.reconciled
+                lambda line: (
+                    line.account_id.account_type == "asset_receivable" and not line.reconciled
+                )
             )
             available = credits.filtered(
-                lambda line, inv=invoice, rec=receivable: line.partner_id == inv.commercial_partner_id
-                and line.account_id in rec.account_id
-                and line.currency_id == inv.currency_id
-                and line.company_id == inv.company_id
-                and not line.reconciled
+                lambda line, inv=invoice, rec=receivable: (
+                    line.partner_id == inv.commercial_partner_id
+                    and line.account_id in rec.account_id
+                    and line.currency_id == inv.currency_id
+                    and line.company_id == inv.company_id
+                    and not line.reconciled
+                )
             )
             if not receivable or not available:
                 continue
@@ -55,7 +58,9 @@ class AccountMove(models.Model):
             applied = before - invoice.amount_residual
             if invoice.currency_id.is_zero(applied):
                 continue
-            used = available.filtered(lambda line: line.amount_residual_currency != residuals[line])
+            used = available.filtered(
+                lambda line, before=residuals: line.amount_residual_currency != before[line]
+            )
             invoice.message_post(
                 body=self.env._(
                     "%(amount)s of the customer's credit (%(payments)s) deducted from this "

@@ -49,7 +49,9 @@ class PaymentProvider(models.Model):
                 continue
             if urlparse(url).scheme not in ("http", "https") or not urlparse(url).netloc:
                 raise ValidationError(
-                    self.env._("The API stand-in URL must be an http(s) address, e.g. http://127.0.0.1:8080.")
+                    self.env._(
+                        "The API stand-in URL must be an http(s) address, e.g. http://127.0.0.1:8080."
+                    )
                 )
             if provider.state == "enabled":
                 raise ValidationError(

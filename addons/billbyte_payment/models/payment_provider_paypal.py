@@ -96,8 +96,7 @@ class PaymentProvider(models.Model):
         if not capture:
             raise ValidationError(
                 self.env._(
-                    "PayPal did not answer. Nothing was charged: please try again in a few "
-                    "minutes."
+                    "PayPal did not answer. Nothing was charged: please try again in a few minutes."
                 )
             ) from error
         try:
@@ -105,7 +104,9 @@ class PaymentProvider(models.Model):
         except (ValidationError, requests.exceptions.RequestException):
             order = {}
         if order.get("status") == "COMPLETED":
-            _logger.info("PayPal order %s was captured although the capture got no answer", order.get("id"))
+            _logger.info(
+                "PayPal order %s was captured although the capture got no answer", order.get("id")
+            )
             return order
         raise ValidationError(
             self.env._(
@@ -139,9 +140,12 @@ class PaymentProvider(models.Model):
             )
         live = credentials.get("state") == "enabled"
         environment = self.env._("live") if live else self.env._("sandbox")
-        base = self._billbyte_api_base() or self.new(
-            {"code": "paypal", "state": "enabled" if live else "test"}
-        )._paypal_get_api_url()
+        base = (
+            self._billbyte_api_base()
+            or self.new(
+                {"code": "paypal", "state": "enabled" if live else "test"}
+            )._paypal_get_api_url()
+        )
         try:
             response = requests.post(
                 f"{base}/v1/oauth2/token",

@@ -50,7 +50,9 @@ class PaymentProvider(models.Model):
             )
         except requests.exceptions.RequestException as error:
             # A read timeout or an answer that is not JSON (e.g. a proxy's error page).
-            _logger.warning("Stripe gave no usable answer to %s %s", method, endpoint, exc_info=True)
+            _logger.warning(
+                "Stripe gave no usable answer to %s %s", method, endpoint, exc_info=True
+            )
             raise ValidationError(self._billbyte_stripe_no_answer(endpoint, method)) from error
         except ValidationError as error:
             if isinstance(error.__context__, requests.exceptions.ConnectionError):

@@ -41,10 +41,12 @@ class PaymentTransaction(models.Model):
         captured. Return the transactions confirmed."""
         since = fields.Datetime.now() - PAYPAL_ORDER_LOOKBACK
         waiting = self.filtered(
-            lambda tx: tx.provider_code == "paypal"
-            and tx.state in ("draft", "pending")
-            and tx.billbyte_paypal_order_id
-            and tx.create_date >= since
+            lambda tx: (
+                tx.provider_code == "paypal"
+                and tx.state in ("draft", "pending")
+                and tx.billbyte_paypal_order_id
+                and tx.create_date >= since
+            )
         )
         confirmed = self.browse()
         for tx in waiting:
@@ -73,10 +75,13 @@ class PaymentTransaction(models.Model):
         stays the customer's credit and goes to the next invoice."""
         super()._post_process()
         for tx in self.filtered(lambda t: t.state == "done" and t.payment_id and t.invoice_ids):
+            account = tx.payment_id.destination_account_id
             credit = tx.payment_id.move_id.line_ids.filtered(
-                lambda line: line.account_id == tx.payment_id.destination_account_id
-                and not line.reconciled
-                and line.amount_residual_currency < 0
+                lambda line, account=account: (
+                    line.account_id == account
+                    and not line.reconciled
+                    and line.amount_residual_currency < 0
+                )
             )
             leftover = -sum(credit.mapped("amount_residual_currency"))
             if tx.currency_id.is_zero(leftover):

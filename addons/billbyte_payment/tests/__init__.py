@@ -1,1 +1,5 @@
 from . import test_partner_accounts
+from . import test_paypal
+from . import test_stripe
+from . import test_provider_setup
+from . import test_payment_accounting

@@ -215,7 +215,10 @@ class PayPalStandIn:
                 "error_description": "Grant Type is NULL",
             }
         if (client_id, secret) != (self.CLIENT_ID, self.CLIENT_SECRET):
-            return 401, {"error": "invalid_client", "error_description": "Client Authentication failed"}
+            return 401, {
+                "error": "invalid_client",
+                "error_description": "Client Authentication failed",
+            }
         token = f"A21AA{secrets.token_urlsafe(40)}"
         self.tokens[token] = client_id
         return 200, {
@@ -321,7 +324,11 @@ class PayPalStandIn:
             ],
             "create_time": _now(),
             "links": [
-                {"href": f"{self.url}/v2/checkout/orders/{order_id}", "rel": "self", "method": "GET"},
+                {
+                    "href": f"{self.url}/v2/checkout/orders/{order_id}",
+                    "rel": "self",
+                    "method": "GET",
+                },
                 {
                     "href": f"https://www.sandbox.paypal.com/checkoutnow?token={order_id}",
                     "rel": "payer-action",

@@ -147,12 +147,16 @@ class StripeStandIn:
                 intent["payment_method"] = None
                 status = "failed"
         separator = "&" if "?" in return_url else "?"
-        return return_url + separator + urlencode(
-            {
-                "payment_intent": intent_id,
-                "payment_intent_client_secret": intent["client_secret"],
-                "redirect_status": status,
-            }
+        return (
+            return_url
+            + separator
+            + urlencode(
+                {
+                    "payment_intent": intent_id,
+                    "payment_intent_client_secret": intent["client_secret"],
+                    "redirect_status": status,
+                }
+            )
         )
 
     def webhook_event(self, intent_id, event_type, secret=None):
@@ -356,7 +360,9 @@ class StripeStandIn:
                 "type": "card_error",
                 "payment_method": payment_method,
             }
-            intent.update(status="requires_payment_method", payment_method=None, last_payment_error=error)
+            intent.update(
+                status="requires_payment_method", payment_method=None, last_payment_error=error
+            )
             return 402, {"error": {**error, "payment_intent": dict(intent)}}
         intent["payment_method"] = payment_method["id"]
         intent["last_payment_error"] = None
