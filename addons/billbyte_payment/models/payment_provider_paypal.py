@@ -67,7 +67,12 @@ class PaymentProvider(models.Model):
             if isinstance(cause, requests.exceptions.ConnectionError | requests.exceptions.Timeout):
                 return self._billbyte_paypal_no_answer(endpoint, error)
             response = getattr(cause, "response", None)
-            if response is None or response.status_code != 401:
+            if response is None:
+                raise
+            if response.status_code != 401:
+                refusal = self._billbyte_paypal_refusal(response)
+                if refusal:
+                    raise ValidationError(refusal) from error
                 raise
             if is_refresh_token_request:
                 _logger.warning("PayPal refused the credentials of provider %s", self.id)
@@ -87,6 +92,33 @@ class PaymentProvider(models.Model):
             return self.with_context(billbyte_paypal_token_renewed=True)._paypal_make_request(
                 endpoint, **kwargs
             )
+
+    def _billbyte_paypal_refusal(self, response):
+        """What PayPal's refusal (4xx) of a payment request means for the customer, in
+        plain words, or None."""
+        if not 400 <= response.status_code < 500:
+            return None
+        try:
+            details = (response.json().get("details") or [{}])[0]
+        except (ValueError, AttributeError, IndexError):
+            details = {}
+        issue = details.get("issue") if isinstance(details, dict) else None
+        if issue == "INSTRUMENT_DECLINED":
+            return self.env._(
+                "PayPal declined the card or bank account chosen in PayPal's window. Nothing "
+                "was charged: please pay again and choose another one, or another payment "
+                "method."
+            )
+        if issue in ("ORDER_NOT_APPROVED", "PAYER_ACTION_REQUIRED"):
+            return self.env._(
+                "The payment was not approved in PayPal's window. Nothing was charged: please "
+                "pay again and approve it in PayPal."
+            )
+        reason = _error_reason(response)
+        return self.env._(
+            "PayPal refused the payment (PayPal says: %(reason)s).",
+            reason=reason or response.status_code,
+        )
 
     def _billbyte_paypal_no_answer(self, endpoint, error):
         """PayPal did not answer `endpoint`. A capture may have gone through all the

@@ -146,7 +146,7 @@ class PaymentHttpCommon(PaymentCommon, HttpCase):
                 "error": body["error"]["data"]["name"],
                 "message": body["error"]["data"]["message"],
             }
-        return body["result"]
+        return body.get("result")
 
     def open_invoice_as_customer(self, invoice):
         """The customer logs in and opens the invoice in the portal: the values of its

@@ -130,17 +130,22 @@ class TestPayPal(PaymentHttpCommon):
     def test_paypal_refusals_leave_the_invoice_open(self):
         invoice = self.usage_invoice()
         values = self.pay_with_paypal(invoice)
-        tx = self.tx(values["reference"])
         # The customer closed PayPal's window without approving: PayPal refuses to capture.
         answer = self.complete(values)
-        self.assertIn("Payer has not yet approved the Order", answer["message"])
-        # PayPal declines the customer's funding source.
-        self.paypal_api.approve(values["order_id"])
-        self.paypal_api.decline_next_capture = True
-        answer = self.complete(values)
         self.assertEqual(answer["error"], "odoo.exceptions.ValidationError")
-        self.assertIn("declined by the processor or bank", answer["message"])
-        self.assertEqual(tx.state, "draft")
+        self.assertEqual(
+            answer["message"],
+            "The payment was not approved in PayPal's window. Nothing was charged: please pay "
+            "again and approve it in PayPal.",
+        )
+        # The customer pays again and approves; PayPal declines the funding source.
+        again = self.pay_with_paypal(invoice)
+        self.paypal_api.approve(again["order_id"])
+        self.paypal_api.decline_next_capture = True
+        answer = self.complete(again)
+        self.assertIn("PayPal declined the card or bank account", answer["message"])
+        txs = self.tx(values["reference"]) | self.tx(again["reference"])
+        self.assertEqual(txs.mapped("state"), ["draft", "draft"])
         self.assertEqual(invoice.payment_state, "not_paid")
         self.assertFalse(self.payments_of(invoice))
         self.assertEqual(self.paypal_api.captures, [])
