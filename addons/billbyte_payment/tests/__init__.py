@@ -3,3 +3,4 @@ from . import test_paypal
 from . import test_stripe
 from . import test_provider_setup
 from . import test_payment_accounting
+from . import test_standard_groups
