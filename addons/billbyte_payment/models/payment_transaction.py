@@ -73,7 +73,7 @@ class PaymentTransaction(models.Model):
     def _post_process(self):
         """Say on the invoices what became of a payment larger than what they owed: it
         stays the customer's credit and goes to the next invoice."""
-        super()._post_process()
+        res = super()._post_process()
         for tx in self.filtered(lambda t: t.state == "done" and t.payment_id and t.invoice_ids):
             account = tx.payment_id.destination_account_id
             credit = tx.payment_id.move_id.line_ids.filtered(
@@ -94,3 +94,4 @@ class PaymentTransaction(models.Model):
                     reference=tx.reference,
                 )
             )
+        return res

@@ -172,7 +172,7 @@ class PayPalStandIn:
             handler.end_headers()
             handler.wfile.write(data)
         except OSError:
-            pass  # the caller gave up waiting
+            return  # the caller gave up waiting
 
     @staticmethod
     def _take(faults, path):

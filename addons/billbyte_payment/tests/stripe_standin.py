@@ -197,7 +197,7 @@ class StripeStandIn:
             handler.end_headers()
             handler.wfile.write(data)
         except OSError:
-            pass
+            return  # the caller gave up waiting
 
     def _handle(self, handler, method):
         url = urlparse(handler.path)
