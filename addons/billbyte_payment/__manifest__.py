@@ -16,11 +16,16 @@
         "account_payment",
         "payment_paypal",
         "payment_stripe",
+        "queue_job",
     ],
     "data": [
         "security/ir.model.access.csv",
         "views/payment_provider_views.xml",
         "wizards/payment_provider_setup_views.xml",
         "views/billbyte_payment_menus.xml",
+        "data/mail_template_data.xml",
+        "data/wallet_data.xml",
+        "views/res_partner_views.xml",
+        "views/portal_templates.xml",
     ],
 }

@@ -4,3 +4,4 @@ from . import test_stripe
 from . import test_provider_setup
 from . import test_payment_accounting
 from . import test_standard_groups
+from . import test_wallet

@@ -1,0 +1,306 @@
+# Copyright 2026 BillByte
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""The prepaid wallet: a customer's balance in their currency.
+
+The balance is never a stored counter. It is read from the books and the usage
+each time: what the customer paid beyond their invoices (credit left on their
+receivable) minus their rated usage not invoiced yet. A top-up posted while usage
+is being imported can therefore never be lost: both are rows, summed when read.
+"""
+
+from datetime import timedelta
+from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
+
+from odoo import api, fields, models
+from odoo.tools import SQL
+
+PACE_DAYS = 30
+
+
+class ResPartner(models.Model):
+    _inherit = "res.partner"
+
+    billbyte_prepaid = fields.Boolean(
+        string="Prepaid Cloud Usage",
+        tracking=True,
+        groups="billbyte_catalog.group_billbyte_user,account.group_account_invoice",
+        help="The customer runs on a prepaid balance: payments top it up, rated usage "
+        "draws it down as it is imported, and invoices are paid from it when posted.",
+    )
+    billbyte_wallet_floor = fields.Monetary(
+        string="Balance Floor",
+        currency_field="billbyte_wallet_currency_id",
+        groups="billbyte_catalog.group_billbyte_user,account.group_account_invoice",
+        help="At or below this balance the wallet action runs (0: when it runs out).",
+    )
+    billbyte_wallet_action = fields.Selection(
+        [("notify", "Notify"), ("suspend", "Notify and Suspend")],
+        string="When the Balance Runs Low",
+        default="notify",
+        groups="billbyte_catalog.group_billbyte_user,account.group_account_invoice",
+        help="Notify: an email to the customer and an activity for the salesperson. "
+        "Suspend: also suspend the customer's cloud accounts at their vendor until a "
+        "top-up brings the balance back above the floor.",
+    )
+    billbyte_wallet_currency_id = fields.Many2one(
+        "res.currency",
+        compute="_compute_billbyte_wallet_currency_id",
+        string="Wallet Currency",
+    )
+    billbyte_wallet_state = fields.Selection(
+        [("ok", "Funded"), ("low", "At or Below the Floor")],
+        string="Wallet State",
+        default="ok",
+        readonly=True,
+        copy=False,
+        groups="billbyte_catalog.group_billbyte_user,account.group_account_invoice",
+    )
+    billbyte_wallet_balance = fields.Monetary(
+        string="Prepaid Balance",
+        currency_field="billbyte_wallet_currency_id",
+        compute="_compute_billbyte_wallet",
+        groups="billbyte_catalog.group_billbyte_user,account.group_account_invoice",
+    )
+    billbyte_wallet_daily_use = fields.Monetary(
+        string="Daily Use",
+        currency_field="billbyte_wallet_currency_id",
+        compute="_compute_billbyte_wallet",
+        groups="billbyte_catalog.group_billbyte_user,account.group_account_invoice",
+        help="Rated usage of the last 30 days, per day.",
+    )
+    billbyte_wallet_lasts_until = fields.Date(
+        string="Balance Lasts Until",
+        compute="_compute_billbyte_wallet",
+        groups="billbyte_catalog.group_billbyte_user,account.group_account_invoice",
+        help="At the pace of the last 30 days.",
+    )
+
+    @api.depends("property_product_pricelist")
+    @api.depends_context("company")
+    def _compute_billbyte_wallet_currency_id(self):
+        for partner in self:
+            commercial = partner.commercial_partner_id
+            partner.billbyte_wallet_currency_id = (
+                commercial.property_product_pricelist.currency_id or self.env.company.currency_id
+            )
+
+    @api.depends_context("company")
+    def _compute_billbyte_wallet(self):
+        figures = self._billbyte_wallet_figures()
+        for partner in self:
+            balance, daily, lasts = figures.get(
+                partner.commercial_partner_id.id, (Decimal(0), Decimal(0), None)
+            )
+            partner.billbyte_wallet_balance = float(balance)
+            partner.billbyte_wallet_daily_use = float(daily)
+            partner.billbyte_wallet_lasts_until = lasts
+
+    # ------------------------------------------------------------------ figures
+    def _billbyte_wallet_figures(self, today=None):
+        """{commercial partner id: (balance, daily use, lasts until)} in each wallet's
+        currency, as Decimal: three queries for any number of customers."""
+        commercial = self.commercial_partner_id
+        if not commercial.ids:
+            return {}
+        today = today or fields.Date.context_today(self)
+        self.env.flush_all()
+        company = self.env.company
+        currencies = {
+            p.id: (p.billbyte_wallet_currency_id or company.currency_id) for p in commercial.sudo()
+        }
+        # What the customer paid beyond their invoices: the receivable left open, in
+        # the wallet's currency (a credit is negative).
+        residual = dict(
+            self.env.execute_query(
+                SQL(
+                    """
+                    SELECT p.commercial_partner_id, sum(aml.amount_residual_currency)::text
+                      FROM account_move_line aml
+                      JOIN res_partner p ON p.id = aml.partner_id
+                      JOIN account_account acc ON acc.id = aml.account_id
+                      JOIN unnest(%(ids)s::int[], %(currencies)s::int[]) AS w(partner_id, currency_id)
+                        ON w.partner_id = p.commercial_partner_id AND w.currency_id = aml.currency_id
+                     WHERE acc.account_type = 'asset_receivable'
+                       AND aml.parent_state = 'posted'
+                       AND NOT aml.reconciled
+                       AND aml.company_id = %(company)s
+                     GROUP BY p.commercial_partner_id
+                    """,
+                    ids=list(currencies),
+                    currencies=[c.id for c in currencies.values()],
+                    company=company.id,
+                )
+            )
+        )
+        # Rated usage not invoiced yet, and the usage of the last 30 days.
+        usage = {
+            row[0]: (Decimal(row[1] or 0), Decimal(row[2] or 0))
+            for row in self.env.execute_query(
+                SQL(
+                    """
+                    SELECT p.commercial_partner_id,
+                           sum(CASE WHEN NOT l.billbyte_billed
+                                    THEN COALESCE(l.billbyte_price_exact, l.billbyte_price) END)::text,
+                           sum(CASE WHEN l.date > %(since)s
+                                    THEN COALESCE(l.billbyte_price_exact, l.billbyte_price) END)::text
+                      FROM account_analytic_line l
+                      JOIN billbyte_cloud_account ca ON ca.id = l.billbyte_cloud_account_id
+                      JOIN res_partner p ON p.id = ca.partner_id
+                      JOIN unnest(%(ids)s::int[], %(currencies)s::int[]) AS w(partner_id, currency_id)
+                        ON w.partner_id = p.commercial_partner_id
+                       AND w.currency_id = l.billbyte_currency_id
+                     WHERE ca.company_id = %(company)s
+                       AND (NOT l.billbyte_billed OR l.date > %(since)s)
+                     GROUP BY p.commercial_partner_id
+                    """,
+                    ids=list(currencies),
+                    currencies=[c.id for c in currencies.values()],
+                    company=company.id,
+                    since=today - timedelta(days=PACE_DAYS),
+                )
+            )
+        }
+        result = {}
+        for partner_id, currency in currencies.items():
+            step = Decimal(10) ** -currency.decimal_places
+            unbilled, recent = usage.get(partner_id, (Decimal(0), Decimal(0)))
+            balance = (-Decimal(residual.get(partner_id) or 0) - unbilled).quantize(
+                step, ROUND_HALF_UP
+            )
+            daily = (recent / PACE_DAYS).quantize(step, ROUND_HALF_UP)
+            lasts = None
+            if daily > 0 and balance > 0:
+                days = int((balance / daily).to_integral_value(ROUND_FLOOR))
+                lasts = today + timedelta(days=days)
+            result[partner_id] = (balance, daily, lasts)
+        return result
+
+    # ------------------------------------------------------------------ checks
+    @api.model
+    def _billbyte_wallet_check(self, partner_ids):
+        """Compare the balances of these prepaid customers with their floors: a
+        customer crossing it gets the wallet action once (a queued job), a customer
+        topped up above it gets their accounts back. Set-based; no query per
+        customer."""
+        partners = (
+            self.sudo()
+            .browse(partner_ids)
+            .commercial_partner_id.filtered(lambda p: p.billbyte_prepaid)
+        )
+        if not partners:
+            return
+        figures = partners._billbyte_wallet_figures()
+        went_low, recovered = self.browse(), self.browse()
+        for partner in partners:
+            balance = figures[partner.id][0]
+            low = balance <= Decimal(str(partner.billbyte_wallet_floor or 0))
+            if low and partner.billbyte_wallet_state != "low":
+                went_low |= partner
+            elif not low and partner.billbyte_wallet_state == "low":
+                recovered |= partner
+        if went_low:
+            went_low.write({"billbyte_wallet_state": "low"})
+            went_low.with_delay(
+                channel="root.billbyte_payment",
+                description=self.env._("Prepaid balances ran low: notify and suspend"),
+            )._billbyte_wallet_ran_low()
+        if recovered:
+            recovered.write({"billbyte_wallet_state": "ok"})
+            recovered.with_delay(
+                channel="root.billbyte_payment",
+                description=self.env._("Prepaid balances topped up: resume"),
+            )._billbyte_wallet_topped_up()
+
+    def _billbyte_wallet_ran_low(self):
+        template = self.env.ref("billbyte_payment.mail_template_wallet_low")
+        for partner in self.filtered(lambda p: p.billbyte_wallet_state == "low"):
+            partner.message_post_with_source(
+                template,
+                message_type="comment",
+                subtype_xmlid="mail.mt_comment",
+                partner_ids=partner._billbyte_wallet_recipients().ids,
+            )
+            summary = self.env._(
+                "Prepaid balance of %(customer)s at %(balance)s (floor %(floor)s)",
+                customer=partner.name,
+                balance=partner.billbyte_wallet_currency_id.format(partner.billbyte_wallet_balance),
+                floor=partner.billbyte_wallet_currency_id.format(partner.billbyte_wallet_floor),
+            )
+            partner.activity_schedule(
+                "mail.mail_activity_data_todo",
+                user_id=(partner.user_id or self.env.ref("base.user_admin")).id,
+                summary=summary,
+            )
+            if partner.billbyte_wallet_action == "suspend":
+                reason = self.env._("Prepaid balance used up: %s", summary)
+                for account in partner._billbyte_wallet_accounts().filtered(
+                    lambda a: a.state == "active"
+                ):
+                    account.billbyte_suspend(reason, origin=partner)
+
+    def _billbyte_wallet_topped_up(self):
+        for partner in self.filtered(lambda p: p.billbyte_wallet_state == "ok"):
+            reason = self.env._(
+                "Prepaid balance topped up: %s",
+                partner.billbyte_wallet_currency_id.format(partner.billbyte_wallet_balance),
+            )
+            for account in partner._billbyte_wallet_accounts():
+                if account.state != "suspended" and not account.enforcement_flag:
+                    continue
+                last = self.env["billbyte.service.action"].search(
+                    [
+                        ("cloud_account_id", "=", account.id),
+                        ("action", "=", "suspend"),
+                        ("state", "in", ("done", "not_enforceable")),
+                    ],
+                    order="id desc",
+                    limit=1,
+                )
+                # Only what the wallet suspended: a late payment's suspension stays.
+                if last.origin == partner:
+                    account.billbyte_resume(reason, origin=partner)
+
+    def _billbyte_wallet_accounts(self):
+        self.ensure_one()
+        return self.env["billbyte.cloud.account"].search(
+            [("partner_id", "child_of", self.id), ("state", "!=", "purged")]
+        )
+
+    def _billbyte_wallet_recipients(self):
+        self.ensure_one()
+        billing = self.browse(self.address_get(["invoice"])["invoice"])
+        return (billing | self.user_id.partner_id).filtered("email")
+
+    @api.model
+    def _cron_billbyte_wallet_check(self):
+        self._billbyte_wallet_check(self.search([("billbyte_prepaid", "=", True)]).ids)
+
+    # --------------------------------------------------------------- public API
+    def get_wallet_status(self):
+        """The prepaid balance of these customers, for the portal, the API and
+        XML-RPC: balance, floor and daily use as decimal strings with the currency,
+        and until when the balance lasts at the pace of the last 30 days."""
+        self.check_access("read")
+        figures = self.sudo()._billbyte_wallet_figures()
+        result = []
+        for partner in self:
+            commercial = partner.sudo().commercial_partner_id
+            balance, daily, lasts = figures.get(commercial.id, (Decimal(0), Decimal(0), None))
+            currency = commercial.billbyte_wallet_currency_id
+            result.append(
+                {
+                    "customer_id": commercial.id,
+                    "prepaid": commercial.billbyte_prepaid,
+                    "currency": currency.name,
+                    "balance": str(balance),
+                    "floor": str(
+                        Decimal(str(commercial.billbyte_wallet_floor or 0)).quantize(
+                            Decimal(10) ** -currency.decimal_places
+                        )
+                    ),
+                    "daily_use": str(daily),
+                    "lasts_until": fields.Date.to_string(lasts) if lasts else None,
+                    "state": commercial.billbyte_wallet_state,
+                }
+            )
+        return result
