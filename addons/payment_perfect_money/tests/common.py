@@ -50,7 +50,8 @@ class PerfectMoneyCommon(PaymentCommon):
     def _notification(self, sign=True, **fields):
         """The form Perfect Money posts to STATUS_URL for a payment of the transaction
         `self.reference`, signed with the alternate passphrase unless `sign` is False (then
-        the V2_HASH of the genuine form is kept, as a forger who changed fields would)."""
+        the V2_HASH of the genuine form is kept, as a forger who changed fields would). A
+        V2_HASH among `fields` is taken as it is."""
         genuine = {
             "PAYEE_ACCOUNT": "U1234567",
             "PAYMENT_AMOUNT": "1111.11",
@@ -61,5 +62,5 @@ class PerfectMoneyCommon(PaymentCommon):
             "TIMESTAMPGMT": "1767225600",
         }
         data = dict(genuine, **fields)
-        data["V2_HASH"] = v2_hash(data if sign else genuine)
+        data.setdefault("V2_HASH", v2_hash(data if sign else genuine))
         return data
