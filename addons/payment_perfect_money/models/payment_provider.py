@@ -239,9 +239,7 @@ class PaymentProvider(models.Model):
                 _("Perfect Money refused the credentials: %(error)s", error=values["ERROR"])
             )
         balances = {
-            name: value
-            for name, value in values.items()
-            if re.fullmatch(r"[A-Z]\d+", name or "")
+            name: value for name, value in values.items() if re.fullmatch(r"[A-Z]\d+", name or "")
         }
         if not balances:
             raise UserError(
@@ -276,8 +274,10 @@ class PaymentProvider(models.Model):
             ),
             wallets,
         ]
-        configured = self.env["res.currency"].with_context(active_test=False).search(
-            [("name", "in", const.SUPPORTED_CURRENCIES)]
+        configured = (
+            self.env["res.currency"]
+            .with_context(active_test=False)
+            .search([("name", "in", const.SUPPORTED_CURRENCIES)])
         )
         any_wallet = False
         for currency in configured.sorted("name", reverse=True):
@@ -307,7 +307,7 @@ class PaymentProvider(models.Model):
         lines.append(
             _(
                 "Perfect Money has no call that checks the alternate passphrase: if it is "
-                "wrong, payment notifications are refused (\"invalid V2_HASH\" in the server "
+                'wrong, payment notifications are refused ("invalid V2_HASH" in the server '
                 "log) and payments stay pending."
             )
         )

@@ -42,8 +42,10 @@ class PaymentTransaction(models.Model):
         wallet = provider._perfect_money_get_wallet(self.currency_id)
         if not wallet:
             raise ValidationError(
-                "Perfect Money: "
-                + _("No wallet is set to receive payments in %s.", self.currency_id.name)
+                _(
+                    "No Perfect Money wallet is set to receive payments in %s.",
+                    self.currency_id.name,
+                )
             )
         base_url = provider.get_base_url()
         return_url = urls.url_join(base_url, PerfectMoneyController._return_url)
@@ -85,7 +87,7 @@ class PaymentTransaction(models.Model):
         )
         if not tx:
             raise ValidationError(
-                "Perfect Money: " + _("No transaction found matching reference %s.", reference)
+                _("No Perfect Money transaction found matching reference %s.", reference)
             )
         return tx
 
@@ -102,9 +104,9 @@ class PaymentTransaction(models.Model):
         payee = notification_data.get("PAYEE_ACCOUNT") or ""
         if not expected_wallet or payee != expected_wallet:
             raise ValidationError(
-                "Perfect Money: "
-                + _(
-                    "The payment of %(reference)s went to wallet %(payee)s, not %(wallet)s.",
+                _(
+                    "The Perfect Money payment of %(reference)s went to wallet %(payee)s, "
+                    "not %(wallet)s.",
                     reference=self.reference,
                     payee=payee,
                     wallet=expected_wallet,
@@ -113,9 +115,8 @@ class PaymentTransaction(models.Model):
         units = notification_data.get("PAYMENT_UNITS") or ""
         if units != self.currency_id.name:
             raise ValidationError(
-                "Perfect Money: "
-                + _(
-                    "The payment of %(reference)s is in %(units)s, not %(currency)s.",
+                _(
+                    "The Perfect Money payment of %(reference)s is in %(units)s, not %(currency)s.",
                     reference=self.reference,
                     units=units,
                     currency=self.currency_id.name,
@@ -128,9 +129,8 @@ class PaymentTransaction(models.Model):
             expected_amount
         ):
             raise ValidationError(
-                "Perfect Money: "
-                + _(
-                    "The payment of %(reference)s is %(amount)s %(currency)s, not "
+                _(
+                    "The Perfect Money payment of %(reference)s is %(amount)s %(currency)s, not "
                     "%(expected)s %(currency)s.",
                     reference=self.reference,
                     amount=amount,
@@ -160,7 +160,7 @@ class PaymentTransaction(models.Model):
         batch_number = notification_data.get("PAYMENT_BATCH_NUM")
         if not batch_number:
             raise ValidationError(
-                "Perfect Money: " + _("Received a payment without a batch number.")
+                _("Perfect Money sent a payment of %s without a batch number.", self.reference)
             )
         if self.state == "done":
             if self.provider_reference != batch_number:

@@ -25,11 +25,11 @@ class TestPerfectMoney(PerfectMoneyCommon, PaymentHttpCommon):
         self.assertEqual(
             set(self.provider._get_supported_currencies().mapped("name")), {"USD", "EUR"}
         )
-        self.assertEqual(
-            set(self.provider.available_currency_ids.mapped("name")), {"USD", "EUR"}
-        )
+        self.assertEqual(set(self.provider.available_currency_ids.mapped("name")), {"USD", "EUR"})
         self.assertIn(self.payment_method, self.provider.payment_method_ids)
-        self.assertEqual(self.provider.redirect_form_view_id.key.split(".")[0], "payment_perfect_money")
+        self.assertEqual(
+            self.provider.redirect_form_view_id.key.split(".")[0], "payment_perfect_money"
+        )
 
     def test_wallets_are_checked(self):
         with self.assertRaises(ValidationError):

@@ -24,17 +24,18 @@ class PaymentPerfectMoneyCredentialsCheck(models.TransientModel):
         ondelete="cascade",
         domain=[("code", "=", "perfect_money")],
     )
-    signup_url = fields.Char(default=const.SIGNUP_URL, readonly=True)
+    signup_url = fields.Char(string="Sign-up Page", default=const.SIGNUP_URL, readonly=True)
     member_id = fields.Char(
         string="Member ID",
         help="The number you log in to Perfect Money with.",
     )
     passphrase = fields.Char(
         string="Password",
-        help="The password of the Perfect Money account. Used for this one check, not stored.",
+        help="The password of the Perfect Money account: used for this one check, then wiped.",
     )
-    result = fields.Text(readonly=True)
+    result = fields.Text(string="Answer", readonly=True)
     result_state = fields.Selection(
+        string="Outcome",
         selection=[("ok", "Perfect Money answers"), ("error", "Failed")],
         readonly=True,
     )
@@ -44,7 +45,9 @@ class PaymentPerfectMoneyCredentialsCheck(models.TransientModel):
         ok, message = self.provider_id._perfect_money_check_credentials(
             self.member_id, self.passphrase
         )
-        self.write({"passphrase": False, "result": message, "result_state": "ok" if ok else "error"})
+        self.write(
+            {"passphrase": False, "result": message, "result_state": "ok" if ok else "error"}
+        )
         return {
             "type": "ir.actions.act_window",
             "name": _("Test Perfect Money Credentials"),
