@@ -84,12 +84,20 @@ class PerfectMoneyController(http.Controller):
         :param dict notification_data: The notification's fields.
         :param payment.transaction tx_sudo: The transaction the notification names.
         :return: None
-        :raise Forbidden: If V2_HASH is missing or wrong.
+        :raise Forbidden: If V2_HASH is missing or wrong, or the provider has no passphrase.
         """
         received_hash = notification_data.get("V2_HASH")
         if not received_hash:
             _logger.warning(
                 "Perfect Money: notification for %s without V2_HASH refused", tx_sudo.reference
+            )
+            raise Forbidden()
+        if not tx_sudo.provider_id.perfect_money_alternate_passphrase:
+            # Without a passphrase, anyone could compute the hash.
+            _logger.warning(
+                "Perfect Money: notification for %s refused: the provider has no alternate "
+                "passphrase",
+                tx_sudo.reference,
             )
             raise Forbidden()
         expected_hash = tx_sudo.provider_id._perfect_money_compute_v2_hash(notification_data)

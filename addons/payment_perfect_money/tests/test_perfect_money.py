@@ -130,6 +130,16 @@ class TestPerfectMoney(PerfectMoneyCommon, PaymentHttpCommon):
                 with self.assertRaises(Forbidden):
                     PerfectMoneyController._verify_notification_signature(forged, tx)
 
+    def test_no_passphrase_no_notification(self):
+        """With no alternate passphrase (a disabled provider), the hash of an empty passphrase,
+        which anyone can compute, is refused."""
+        tx = self._create_transaction("redirect")
+        self.provider.write({"state": "disabled", "perfect_money_alternate_passphrase": False})
+        data = self._notification()
+        data["V2_HASH"] = v2_hash(data, passphrase="")
+        with mute_logger(CONTROLLER_LOGGER), self.assertRaises(Forbidden):
+            PerfectMoneyController._verify_notification_signature(data, tx)
+
     def test_tx_lookup_by_payment_id(self):
         tx = self._create_transaction("redirect")
         found = self.env["payment.transaction"]._get_tx_from_notification_data(
