@@ -224,6 +224,7 @@ class BillbyteCloudAccount(models.Model):
             if salesperson or not account.user_id:
                 account.user_id = salesperson
 
+    @api.depends("service_action_ids.state")
     def _compute_restricted_services(self):
         done = (
             self.env["billbyte.service.action"]
@@ -570,6 +571,17 @@ class BillbyteCloudAccount(models.Model):
             )
         )
         if latest.action != kind:
+            return latest.browse()
+        contrary_open = latest.search_count(
+            [
+                ("cloud_account_id", "=", self.id),
+                ("action", "in", scope),
+                ("action", "!=", kind),
+                ("service_name", "=", service_name),
+                ("state", "in", OPEN_STATES),
+            ]
+        )
+        if contrary_open:  # e.g. a resumption waiting for the vendor: this overtakes it
             return latest.browse()
         if latest.state == "not_enforceable":
             holds = bool(self.enforcement_flag) == (kind not in ("resume", "release"))

@@ -1,6 +1,7 @@
 # Copyright 2026 BillByte
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 import logging
+import threading
 from contextlib import contextmanager
 
 import psycopg2
@@ -354,7 +355,8 @@ class BillbyteConnection(models.Model):
         """Whether imports commit their steps: always, except inside tests, whose
         transaction is rolled back at their end (and whose cursor refuses commits),
         and while modules load (the demo data imports usage inside the install)."""
-        return not odoo_module.current_test and self.env.registry.ready
+        testing = odoo_module.current_test or getattr(threading.current_thread(), "testing", False)
+        return not testing and self.env.registry.ready
 
     @contextmanager
     def _import_lock(self, wait=True, run=None):

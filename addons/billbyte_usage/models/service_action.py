@@ -6,7 +6,6 @@ from datetime import timedelta
 import psycopg2
 
 from odoo import api, fields, models
-from odoo.modules import module as odoo_module
 
 from odoo.addons.billbyte_catalog.vendor_api.errors import VendorError, VendorUnavailable
 from odoo.addons.queue_job.exception import RetryableJobError
@@ -241,6 +240,7 @@ class BillbyteServiceAction(models.Model):
         connector = action._connector_or_reason()
         if isinstance(connector, str):
             return action._not_enforceable(connector)
+        waiting = None
         try:
             if action.state == "pending":
                 answer = action._send(connector)
@@ -249,13 +249,10 @@ class BillbyteServiceAction(models.Model):
             if action.action in VENDOR_STATUS:
                 status = connector.account_status(account)
                 if status != VENDOR_STATUS[action.action]:
-                    return action._retry_later(
-                        self.env._(
-                            "%(answer)s The vendor still reports the account %(status)s.",
-                            answer=answer,
-                            status=status,
-                        ),
-                        "waiting_vendor",
+                    waiting = self.env._(
+                        "%(answer)s The vendor still reports the account %(status)s.",
+                        answer=answer,
+                        status=status,
                     )
         except VendorUnavailable as error:
             return action._retry_later(str(error))
@@ -266,6 +263,8 @@ class BillbyteServiceAction(models.Model):
         except Exception as error:  # the vendor's answer was not what we can read
             _logger.exception("Vendor action %s failed", action.id)
             return action._failed(self.env._("Unexpected error: %s", error))
+        if waiting:
+            return action._retry_later(waiting, "waiting_vendor")
         return action._done(answer)
 
     def _connector_or_reason(self):
@@ -416,7 +415,7 @@ class BillbyteServiceAction(models.Model):
         raise RetryableJobError(answer, seconds=self._backoff_seconds(attempt))
 
     def _record_attempt(self, values):
-        if odoo_module.current_test or not self.env.registry.ready:
+        if not self.env["billbyte.connection"]._commits():
             # Tests (and installs) run in one transaction that is never rolled back here.
             self.write(values)
             return
@@ -470,6 +469,7 @@ class BillbyteServiceAction(models.Model):
         """The next run retries: the latest action of each account and service that
         the vendor refused or that failed is sent again, unless a newer action
         superseded it; open actions whose job is gone are queued again."""
+        self.env.flush_all()
         self.env.cr.execute(
             """
             SELECT DISTINCT ON (a.cloud_account_id, COALESCE(a.service_name, ''),
