@@ -251,8 +251,10 @@ class BillbyteCloudAccount(models.Model):
             )
 
     def _compute_service_action_count(self):
-        groups = self.env["billbyte.service.action"]._read_group(
-            [("cloud_account_id", "in", self.ids)], ["cloud_account_id"], ["__count"]
+        groups = (
+            self.env["billbyte.service.action"]
+            .sudo()
+            ._read_group([("cloud_account_id", "in", self.ids)], ["cloud_account_id"], ["__count"])
         )
         counts = {account.id: count for account, count in groups}
         for account in self:

@@ -81,7 +81,7 @@ class BillbyteServiceAction(models.Model):
         help="What asked for the action, e.g. a budget or a late payment.",
     )
     requested_by_id = fields.Many2one(
-        "res.users", string="Requested By", readonly=True, default=lambda self: self.env.user
+        "res.users", readonly=True, default=lambda self: self.env.user
     )
     requested_on = fields.Datetime(readonly=True, default=fields.Datetime.now)
     state = fields.Selection(
@@ -110,7 +110,6 @@ class BillbyteServiceAction(models.Model):
     job_uuid = fields.Char(string="Job UUID", readonly=True, copy=False, index=True)
     retry_of_id = fields.Many2one(
         "billbyte.service.action",
-        string="Retry Of",
         readonly=True,
         help="The refused or failed action this one sends again.",
     )
