@@ -451,7 +451,18 @@ class BillbyteServiceAction(models.Model):
     # Actions and scheduled retries
     # ------------------------------------------------------------------
     def action_retry(self):
-        """Send a refused or failed action again (a new action, linked to it)."""
+        """Button: send refused or failed actions again; shows the new actions."""
+        retries = self._retry()
+        action = self.env["ir.actions.actions"]._for_xml_id(
+            "billbyte_usage.action_billbyte_service_action"
+        )
+        action["domain"] = [("id", "in", retries.ids)]
+        if len(retries) == 1:
+            action.update(res_id=retries.id, view_mode="form", views=[(False, "form")])
+        return action
+
+    def _retry(self):
+        """Send refused or failed actions again (new actions, linked to them)."""
         retries = self.browse()
         for action in self.filtered(lambda a: a.state in ("refused", "failed")):
             retries |= action.cloud_account_id._billbyte_request(
@@ -482,7 +493,7 @@ class BillbyteServiceAction(models.Model):
             """
         )
         latest = self.browse([row[0] for row in self.env.cr.fetchall()]).sudo()
-        retried = latest.filtered(lambda a: a.state in ("refused", "failed")).action_retry()
+        retried = latest.filtered(lambda a: a.state in ("refused", "failed"))._retry()
         stale_before = fields.Datetime.now() - timedelta(hours=1)
         stale = self.sudo().search(
             [("state", "in", OPEN_STATES), ("requested_on", "<", stale_before)]

@@ -113,10 +113,16 @@ class TestServiceMicrosoft(ServiceCommon):
         self.assertEqual(self.subscription["status"], "active")
         (activity,) = self.activities(self.m365)
         self.assertEqual(activity.user_id, self.cloud_manager)
+        # Sent again from its form: refused again, still one activity for the manager.
+        shown = action.with_user(self.cloud_user).action_retry()
+        again = self.env["billbyte.service.action"].browse(shown["res_id"])
+        self.assertEqual((again.retry_of_id, again.state), (action, "refused"))
+        self.assertEqual(again.requested_by_id, action.requested_by_id)
+        self.assertEqual(len(self.activities(self.m365)), 1)
         # Partner Center accepts it on the next run.
         self.partner_center.patch_refusal = None
         retried = self.env["billbyte.service.action"]._cron_retry()
-        self.assertEqual((retried.retry_of_id, retried.state), (action, "done"))
+        self.assertEqual((retried.retry_of_id, retried.state), (again, "done"))
         self.assertEqual(self.m365.state, "suspended")
 
     def test_resume_waits_while_partner_center_still_reports_suspended(self):
