@@ -486,6 +486,8 @@ class BillbyteCloudAccount(models.Model):
         if not origin:
             return False
         if isinstance(origin, models.BaseModel):
+            if not origin.exists():  # e.g. the origin of a retried action, deleted since
+                return False
             origin.ensure_one()
             return f"{origin._name},{origin.id}"
         if isinstance(origin, str) and "," in origin:

@@ -292,13 +292,10 @@ class BillbyteServiceAction(models.Model):
 
     def _send(self, connector):
         account = self.cloud_account_id
-        if self.action in SERVICE_ACTIONS:
-            method = (
-                connector.restrict_service
-                if self.action == "restrict"
-                else (connector.release_service)
-            )
-            return method(account, self.service_name)
+        if self.action == "restrict":
+            return connector.restrict_service(account, self.service_name)
+        if self.action == "release":
+            return connector.release_service(account, self.service_name)
         return getattr(connector, self.action)(account)
 
     def _supersede_earlier(self):
