@@ -1,4 +1,5 @@
 from . import usage_referenced_mixin
+from . import service_action
 from . import cloud_account
 from . import connection
 from . import usage_import

@@ -15,3 +15,6 @@ from . import test_usage_plans
 from . import test_portal_fields
 from . import test_standard_groups
 from . import test_usage_demo
+from . import test_service_management
+from . import test_service_aws
+from . import test_service_microsoft
