@@ -29,6 +29,7 @@
         "views/res_partner_views.xml",
         "wizards/connection_account_wizard_views.xml",
         "views/billbyte_usage_menus.xml",
+        "views/portal_templates.xml",
         "data/connection_cron.xml",
         "data/queue_job_data.xml",
         "data/service_action_data.xml",

@@ -15,3 +15,4 @@ from . import res_partner
 from . import product_product
 from . import product_pricelist
 from . import usage_demo
+from . import ir_attachment

@@ -1,9 +1,12 @@
 # Copyright 2026 BillByte
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from decimal import Decimal
+
 from dateutil.relativedelta import relativedelta
 
 from odoo import SUPERUSER_ID, api, fields, models
 from odoo.exceptions import AccessError, UserError
+from odoo.tools import SQL
 
 from ..focus.schema import normalize_account_id
 from .service_action import ACCOUNT_ACTIONS, OPEN_STATES, SERVICE_ACTIONS
@@ -375,6 +378,86 @@ class BillbyteCloudAccount(models.Model):
             for day in summary["by_day"]:
                 day["date"] = fields.Date.to_string(day["date"])
         return summaries
+
+    def _billbyte_last_import(self):
+        """When the usage of these accounts was last imported (the newest successful
+        import of their vendors' connections): what 'unbilled usage now' is as of."""
+        connections = self.sudo().connection_id
+        if not connections:
+            connections = (
+                self.env["billbyte.connection"]
+                .sudo()
+                .search(
+                    [
+                        ("vendor_id", "in", self.vendor_id.ids),
+                        ("company_id", "in", self.company_id.ids),
+                    ]
+                )
+            )
+        dates = [d for d in connections.mapped("last_import_date") if d]
+        return max(dates) if dates else False
+
+    def _billbyte_usage_rows(self, date_from, date_to):
+        """Rated usage of these accounts between two days, billed or not, as rows
+        (day, account, vendor account id, service, quantity, unit, customer amount,
+        currency, billed, corrected period): customer amounts only, each row's exact
+        amount rounded once. For the portal's and the API's downloads."""
+        self.check_access("read")
+        self.env.flush_all()
+        records = self.env.execute_query(
+            SQL(
+                """
+                SELECT l.date, ca.name, ca.vendor_account_id, l.billbyte_service_name,
+                       sum(l.unit_amount)::text, uom.name, l.billbyte_currency_id,
+                       sum(COALESCE(l.billbyte_price_exact, l.billbyte_price))::text,
+                       l.billbyte_billed, l.billbyte_corrected_period
+                  FROM account_analytic_line l
+                  JOIN billbyte_cloud_account ca ON ca.id = l.billbyte_cloud_account_id
+                  LEFT JOIN uom_uom uom ON uom.id = l.product_uom_id
+                 WHERE l.billbyte_cloud_account_id = ANY(%(ids)s)
+                   AND l.date BETWEEN %(date_from)s AND %(date_to)s
+                 GROUP BY l.date, ca.name, ca.id, ca.vendor_account_id, l.billbyte_service_name,
+                          uom.name, l.billbyte_currency_id, l.billbyte_billed,
+                          l.billbyte_corrected_period
+                 ORDER BY l.date, ca.name, ca.id, l.billbyte_service_name
+                """,
+                ids=self.ids,
+                date_from=date_from,
+                date_to=date_to,
+            )
+        )
+        Line = self.env["account.analytic.line"]
+        currencies = self.env["res.currency"].browse({r[6] for r in records if r[6]})
+        rounded = Line._billbyte_rounder(currencies.ids)
+        names = {c.id: c.name for c in currencies}
+        return [
+            [
+                fields.Date.to_string(day),
+                account_name,
+                vendor_account_id,
+                service or "",
+                format(Decimal(quantity or 0).normalize(), "f"),
+                (uom.get(self.env.lang) or uom.get("en_US") or "")
+                if isinstance(uom, dict)
+                else (uom or ""),
+                str(rounded(Decimal(amount or 0), currency_id)),
+                names.get(currency_id, ""),
+                "yes" if billed else "no",
+                corrected or "",
+            ]
+            for (
+                day,
+                account_name,
+                vendor_account_id,
+                service,
+                quantity,
+                uom,
+                currency_id,
+                amount,
+                billed,
+                corrected,
+            ) in records
+        ]
 
     def action_view_unbilled_usage(self):
         action = self.env["ir.actions.actions"]._for_xml_id(

@@ -8,6 +8,7 @@ from . import test_connection_aws
 from . import test_connection_microsoft
 from . import test_connection_pull
 from . import test_usage_real_files
+from . import test_portal_cloud
 from . import test_usage_hook
 from . import test_vendor_formats
 from . import test_usage_background
