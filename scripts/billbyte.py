@@ -27,6 +27,7 @@ OUR_MODULES = [
     "billbyte_billing",
     "billbyte_budget",
     "billbyte_payment",
+    "payment_perfect_money",
 ]
 CACHE = Path(os.environ.get("BILLBYTE_CACHE", Path.home() / ".cache" / "billbyte"))
 DATA_DIR = CACHE / "data"

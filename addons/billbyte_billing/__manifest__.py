@@ -44,6 +44,7 @@
         "views/res_config_settings_reconciliation_views.xml",
         "wizards/accrual_wizard_views.xml",
         "data/reconciliation_cron.xml",
+        "views/portal_templates.xml",
     ],
     "demo": ["demo/license_demo.xml", "demo/billing_demo.xml"],
 }

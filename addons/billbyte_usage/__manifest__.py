@@ -4,7 +4,7 @@
     "name": "BillByte Cloud Usage",
     "summary": "Customer cloud accounts, usage imports (FOCUS), rating and "
     "unbilled usage per account",
-    "version": "18.0.1.2.0",
+    "version": "18.0.1.3.0",
     "category": "Sales/Cloud Billing",
     "website": "https://github.com/billbyte/billbyte-odoo",
     "author": "BillByte",
@@ -17,6 +17,8 @@
         "security/ir.model.access.csv",
         "data/analytic_plan_data.xml",
         "views/cloud_account_views.xml",
+        "views/service_action_views.xml",
+        "wizards/service_action_wizard_views.xml",
         "wizards/vendor_invoice_pull_wizard_views.xml",
         "views/connection_views.xml",
         "views/usage_import_views.xml",
@@ -27,8 +29,10 @@
         "views/res_partner_views.xml",
         "wizards/connection_account_wizard_views.xml",
         "views/billbyte_usage_menus.xml",
+        "views/portal_templates.xml",
         "data/connection_cron.xml",
         "data/queue_job_data.xml",
+        "data/service_action_data.xml",
     ],
     "demo": [
         "demo/cloud_account_demo.xml",

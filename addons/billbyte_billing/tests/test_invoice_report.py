@@ -75,3 +75,17 @@ class TestInvoiceReport(BillingCommon, HttpCase):
         for field in ("billbyte_cost", "billbyte_vendor_cost", "billbyte_margin"):
             with self.assertRaises(AccessError):
                 portal_line.read([field])
+
+    def test_cloud_page_lists_the_invoices_with_their_amount_due(self):
+        invoice, _line = self.bill_contoso()
+        self.authenticate("contoso.portal", "contoso.portal.pw")
+        page = self.url_open("/my/cloud")
+        self.assertEqual(page.status_code, 200)
+        self.assertIn("o_billbyte_cloud_invoices", page.text)
+        self.assertIn(invoice.name, page.text)
+        self.assertIn(invoice.get_portal_url().split("?")[0], page.text)
+        # 41.33 + 10 % tax, all of it due.
+        self.assertIn("45.46", page.text)
+        self.assertNotIn(f'breadcrumb-item active">\n                {invoice.name}', page.text)
+        for secret in ("34.44", "6.89"):
+            self.assertNotIn(secret, page.text)

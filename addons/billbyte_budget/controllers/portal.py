@@ -3,6 +3,7 @@
 from odoo import http
 from odoo.http import request
 
+from odoo.addons.billbyte_usage.controllers.portal import BillbyteCloudPortal
 from odoo.addons.portal.controllers.portal import CustomerPortal
 from odoo.addons.portal.controllers.portal import pager as portal_pager
 
@@ -61,3 +62,18 @@ class BillbyteBudgetPortal(CustomerPortal):
             }
         )
         return request.render("billbyte_budget.portal_cloud_budget", values)
+
+
+class BillbyteCloudBudgetSection(BillbyteCloudPortal):
+    """The budgets section of /my/cloud."""
+
+    def _billbyte_cloud_values(self, accounts):
+        values = super()._billbyte_cloud_values(accounts)
+        Budget = request.env["billbyte.cloud.budget"]
+        budgets = Budget.search([]) if Budget.has_access("read") else Budget
+        if len(accounts) == 1:
+            budgets = budgets.filtered(
+                lambda b: b.cloud_account_id == accounts or b.scope == "customer"
+            )
+        values["cloud_budgets"] = budgets
+        return values

@@ -212,10 +212,15 @@ class BillbyteBudgetAlert(models.Model):
         self.write({"enforcement": "requested", "enforcement_note": "\n".join(notes)})
 
     def _release(self):
-        """The period ended or consumption fell below: start again what this alert
-        stopped, unless another enforced alert still holds the account."""
+        """The period ended or consumption fell back below: start again what this
+        alert stopped, unless another enforcing alert still holds the account or the
+        account was suspended for another reason (a late payment)."""
         holding = self.search(
-            [("enforcement", "=", "requested"), ("id", "not in", self.ids), ("state", "=", "fired")]
+            [
+                ("enforcement", "=", "requested"),
+                ("id", "not in", self.ids),
+                ("state", "=", "fired"),
+            ]
         )
         for alert in self.filtered(lambda a: a.enforcement == "requested"):
             reason = self.env._(
@@ -223,20 +228,35 @@ class BillbyteBudgetAlert(models.Model):
                 budget=alert.budget_id.name,
                 alert=alert.display_name,
             )
+            suspends = alert.kind == "threshold" or alert.service_limit_id.fallback == "suspend"
             for account in alert._scope_accounts().filtered(lambda a: a.state != "purged"):
+                if alert.kind == "limit" and account._billbyte_can_restrict(alert.service_name):
+                    account.billbyte_release_service(
+                        alert.service_name, reason, origin=alert.budget_id
+                    )
+                    continue
                 held = holding.filtered(
                     lambda h, a=account: (
                         a in h._scope_accounts()
                         and (h.kind == "threshold" or h.service_limit_id.fallback == "suspend")
                     )
                 )
-                if alert.kind == "limit" and account._billbyte_can_restrict(alert.service_name):
-                    account.billbyte_release_service(
-                        alert.service_name, reason, origin=alert.budget_id
-                    )
-                elif (
-                    alert.kind == "threshold" or alert.service_limit_id.fallback == "suspend"
-                ) and not held:
-                    if account.state == "suspended":
-                        account.billbyte_resume(reason, origin=alert.budget_id)
+                if suspends and not held and alert._suspended_by_a_budget(account):
+                    account.billbyte_resume(reason, origin=alert.budget_id)
             alert.enforcement = "released"
+
+    def _suspended_by_a_budget(self, account):
+        """Whether the account's suspension (or its flag, where the vendor cannot
+        enforce) is a budget's doing."""
+        if account.state != "suspended" and not account.enforcement_flag:
+            return False
+        last = self.env["billbyte.service.action"].search(
+            [
+                ("cloud_account_id", "=", account.id),
+                ("action", "=", "suspend"),
+                ("state", "in", ("done", "not_enforceable")),
+            ],
+            order="id desc",
+            limit=1,
+        )
+        return bool(last.origin) and last.origin._name == "billbyte.cloud.budget"

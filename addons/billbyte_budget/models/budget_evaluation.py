@@ -136,7 +136,7 @@ class BillbyteBudgetEvaluation(models.AbstractModel):
                 )
             )
             Alert.invalidate_model(["state", "rearmed_on", "rearmed_percent"])
-        created = Alert.create(new_alerts) if new_alerts else Alert
+        created = Alert.browse(self._insert_alerts(new_alerts)) if new_alerts else Alert
         if created:
             created.with_delay(
                 channel="root.billbyte_budget",
@@ -439,6 +439,55 @@ class BillbyteBudgetEvaluation(models.AbstractModel):
                     date=fields.Date.to_string(day),
                 )
         return rate_of, notes
+
+    @api.model
+    def _insert_alerts(self, new_alerts):
+        """Insert the alerts fired (a log: thousands may fire in one first import of a
+        month) in one statement; return their ids."""
+        columns = (
+            ("budget_id", "int"),
+            ("kind", "varchar"),
+            ("threshold_id", "int"),
+            ("service_limit_id", "int"),
+            ("service_name", "varchar"),
+            ("action", "varchar"),
+            ("period_start", "date"),
+            ("period_end", "date"),
+            ("percent", "float8"),
+            ("threshold_percent", "float8"),
+            ("consumed_amount", "numeric"),
+            ("consumed_qty", "numeric"),
+            ("limit_amount", "numeric"),
+            ("forecast_amount", "numeric"),
+            ("forecast_date", "date"),
+        )
+        arrays = {name: [alert.get(name) for alert in new_alerts] for name, _type in columns}
+        for name, kind in columns:
+            if kind == "numeric":
+                arrays[name] = [None if v is None else str(v) for v in arrays[name]]
+        names = [name for name, _type in columns]
+        rows = self.env.execute_query(
+            SQL(
+                """
+                INSERT INTO billbyte_budget_alert
+                       (%(names)s, company_id, partner_id, cloud_account_id, fired_on, state,
+                        notified, enforcement, create_uid, create_date, write_uid, write_date)
+                SELECT %(v_names)s, b.company_id, b.partner_id, b.cloud_account_id,
+                       %(now)s, 'fired', false, 'none', %(uid)s, %(now)s, %(uid)s, %(now)s
+                  FROM unnest(%(arrays)s) AS v(%(names)s)
+                  JOIN billbyte_cloud_budget b ON b.id = v.budget_id
+                RETURNING id
+                """,
+                names=SQL(", ").join(SQL.identifier(name) for name in names),
+                v_names=SQL(", ").join(SQL.identifier("v", name) for name in names),
+                arrays=SQL(", ").join(
+                    SQL("%s::" + kind + "[]", arrays[name]) for name, kind in columns
+                ),
+                now=new_alerts[0]["fired_on"],
+                uid=self.env.uid,
+            )
+        )
+        return [row[0] for row in rows]
 
     @api.model
     def _write_status(self, status_rows, limit_rows, now):

@@ -589,7 +589,9 @@ class BillbyteCloudBudget(models.Model):
                             "fired_on": fields.Datetime.to_string(a.fired_on),
                             "consumed": money(a.consumed_amount),
                         }
-                        for a in fired.filtered("threshold_id")
+                        for a in fired.filtered("threshold_id").sorted(
+                            lambda a: (a.fired_on, a.threshold_percent)
+                        )
                     ],
                     "services": [
                         {

@@ -77,3 +77,11 @@ class TestBudgetPortal(HttpCase):
         status = self.own.with_user(self.portal_user).get_budget_status()[0]
         self.assertEqual(status["amount"], "250.00")
         self.assertEqual(status["name"], "Contoso production cap")
+
+    def test_cloud_page_has_the_budgets_section(self):
+        self.authenticate("bb_budget_carla", "bb_budget_carla")
+        page = self.url_open("/my/cloud")
+        self.assertEqual(page.status_code, 200)
+        self.assertIn("o_billbyte_cloud_budgets", page.text)
+        self.assertIn("Contoso production cap", page.text)
+        self.assertNotIn("Fabrikam secret cap", page.text)

@@ -2,7 +2,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """One way to reach AWS through boto3, for price sync and usage pulls alike."""
 
-from .errors import VendorError
+from .errors import VendorError, VendorUnavailable
 
 try:
     import boto3
@@ -30,6 +30,7 @@ class AwsSession:
         endpoint_url=None,
         max_tries=4,
         read_timeout=120,
+        connect_timeout=10,
     ):
         if boto3 is None:
             raise VendorError(env._("The Python library boto3 is not installed."))
@@ -42,7 +43,7 @@ class AwsSession:
         self.endpoint_url = endpoint_url or None
         self.config = Config(
             retries={"max_attempts": max(int(max_tries or 1), 1), "mode": "standard"},
-            connect_timeout=10,
+            connect_timeout=connect_timeout,
             read_timeout=read_timeout,
         )
         self._session = None
@@ -80,13 +81,32 @@ class AwsSession:
         except ClientError as error:
             raise self.refusal(what, error) from None
         except BotoCoreError as error:
-            raise VendorError(
+            raise VendorUnavailable(
                 self.env._("AWS could not %(what)s: %(error)s", what=what, error=error)
             ) from None
 
+    # Answers that say AWS could not serve the call now, not that it refuses it.
+    UNAVAILABLE_CODES = frozenset(
+        {
+            "Throttling",
+            "ThrottlingException",
+            "TooManyRequestsException",
+            "RequestLimitExceeded",
+            "ServiceException",
+            "ServiceUnavailable",
+            "InternalError",
+            "InternalFailure",
+            "ConcurrentModificationException",
+        }
+    )
+
     def refusal(self, what, error):
+        """The VendorError of a ClientError: VendorUnavailable for throttling and
+        5xx (asking again later may work), VendorError for a refusal."""
         info = error.response.get("Error", {})
-        return VendorError(
+        status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0
+        unavailable = status >= 500 or info.get("Code") in self.UNAVAILABLE_CODES
+        return (VendorUnavailable if unavailable else VendorError)(
             self.env._(
                 "AWS refused to %(what)s: %(code)s: %(message)s",
                 what=what,

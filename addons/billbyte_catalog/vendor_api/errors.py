@@ -4,3 +4,8 @@
 
 class VendorError(Exception):
     """A vendor refused or failed: the message is for the user, in plain words."""
+
+
+class VendorUnavailable(VendorError):
+    """The vendor gave no answer to act on: a timeout, a lost connection, a 5xx or a
+    429 (after the tries of the call). Asking again later may work, unlike a refusal."""

@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 
 import requests
 
-from .errors import VendorError
+from .errors import VendorError, VendorUnavailable
 
 _logger = logging.getLogger(__name__)
 
@@ -86,7 +86,7 @@ class VendorHttp:
                 response = self.session.request(method, url, **kwargs)
             except requests.RequestException as error:
                 if attempt == self.tries:
-                    raise VendorError(
+                    raise VendorUnavailable(
                         self.env._(
                             "%(vendor)s could not be reached for %(what)s: %(error)s",
                             vendor=self.vendor,
@@ -111,7 +111,11 @@ class VendorHttp:
                 continue
             if response.status_code >= 400:
                 tried = self.env._(" after %s tries", attempt) if attempt > 1 else ""
-                raise VendorError(
+                # 429 and 5xx say nothing about the request itself: it may work later.
+                error_class = (
+                    VendorUnavailable if response.status_code in RETRY_STATUSES else VendorError
+                )
+                raise error_class(
                     self.env._(
                         "%(vendor)s answered %(status)s %(reason)s for %(what)s%(tried)s: "
                         "%(message)s",

@@ -8,7 +8,14 @@ A new vendor is one module here with a Connector subclass decorated with
 @register_connector; connection.py needs no change.
 """
 
-from .base import CONNECTORS, Connector, connector_class, register_connector
+from .base import (
+    CONNECTORS,
+    VENDOR_ACTIVE,
+    VENDOR_SUSPENDED,
+    Connector,
+    connector_class,
+    register_connector,
+)
 from . import formats
 from . import aws_cur
 from . import azure_cost
@@ -18,4 +25,12 @@ from . import aws
 from . import microsoft
 from . import gcp
 
-__all__ = ["CONNECTORS", "Connector", "connector_class", "register_connector", "formats"]
+__all__ = [
+    "CONNECTORS",
+    "VENDOR_ACTIVE",
+    "VENDOR_SUSPENDED",
+    "Connector",
+    "connector_class",
+    "register_connector",
+    "formats",
+]

@@ -15,15 +15,107 @@ from odoo import fields
 from odoo.tools.translate import LazyTranslate
 
 from odoo.addons.billbyte_catalog.vendor_api.aws import AwsSession, BotoCoreError, ClientError
-from odoo.addons.billbyte_catalog.vendor_api.errors import VendorError
+from odoo.addons.billbyte_catalog.vendor_api.errors import VendorError, VendorUnavailable
 
 from ..focus.schema import FOCUS_HEADER
 from ..focus.source import ESTIMATE_COLUMN, FocusSource
 from . import formats
-from .base import Connector, Fetched, register_connector
+from .base import (
+    VENDOR_ACTIVE,
+    VENDOR_SUSPENDED,
+    Connector,
+    Fetched,
+    register_connector,
+    service_timeout,
+)
 
 _lt = LazyTranslate(__name__)
 _logger = logging.getLogger(__name__)
+
+
+# Service management: the service control policies (SCPs) BillByte attaches to a
+# linked account. An SCP denies; AWS's own FullAWSAccess keeps allowing the rest.
+SCP_TYPE = "SERVICE_CONTROL_POLICY"
+SUSPEND_POLICY = "BillByte-Suspend"
+RESTRICT_POLICY_PREFIX = "BillByte-Restrict-"
+
+# A FOCUS ServiceName (the product code of CUR and of AWS's FOCUS export before
+# 1.2, or the service's full name) -> the IAM action prefix a per-service SCP denies.
+# Only services whose actions all share one prefix of their own: denying it stops
+# that service and nothing else.
+AWS_SERVICE_ACTIONS = {
+    "AmazonEC2": "ec2",
+    "Amazon Elastic Compute Cloud": "ec2",
+    "AmazonS3": "s3",
+    "Amazon Simple Storage Service": "s3",
+    "AWSLambda": "lambda",
+    "AWS Lambda": "lambda",
+    "AmazonRDS": "rds",
+    "Amazon Relational Database Service": "rds",
+    "AmazonDynamoDB": "dynamodb",
+    "Amazon DynamoDB": "dynamodb",
+    "AmazonCloudFront": "cloudfront",
+    "Amazon CloudFront": "cloudfront",
+    "AmazonSageMaker": "sagemaker",
+    "Amazon SageMaker": "sagemaker",
+    "AmazonEKS": "eks",
+    "Amazon Elastic Kubernetes Service": "eks",
+    "AmazonECS": "ecs",
+    "Amazon Elastic Container Service": "ecs",
+    "AmazonECR": "ecr",
+    "Amazon Elastic Container Registry": "ecr",
+    "AmazonElastiCache": "elasticache",
+    "Amazon ElastiCache": "elasticache",
+    "AmazonRedshift": "redshift",
+    "Amazon Redshift": "redshift",
+    "AmazonSNS": "sns",
+    "Amazon Simple Notification Service": "sns",
+    "AWSQueueService": "sqs",
+    "Amazon Simple Queue Service": "sqs",
+    "AmazonKinesis": "kinesis",
+    "Amazon Kinesis": "kinesis",
+    "AmazonRoute53": "route53",
+    "Amazon Route 53": "route53",
+    "AmazonEFS": "elasticfilesystem",
+    "Amazon Elastic File System": "elasticfilesystem",
+    "AmazonLightsail": "lightsail",
+    "Amazon Lightsail": "lightsail",
+    "AmazonES": "es",
+    "Amazon OpenSearch Service": "es",
+    "AWSGlue": "glue",
+    "AWS Glue": "glue",
+    "AmazonAthena": "athena",
+    "Amazon Athena": "athena",
+    "AmazonApiGateway": "apigateway",
+    "Amazon API Gateway": "apigateway",
+    "AWSSecretsManager": "secretsmanager",
+    "AWS Secrets Manager": "secretsmanager",
+    "AmazonBedrock": "bedrock",
+    "Amazon Bedrock": "bedrock",
+    "ElasticMapReduce": "elasticmapreduce",
+    "Amazon EMR": "elasticmapreduce",
+    "AmazonWorkSpaces": "workspaces",
+    "Amazon WorkSpaces": "workspaces",
+}
+
+
+def _service_key(name):
+    return "".join((name or "").split()).lower()
+
+
+_ACTIONS_BY_KEY = {_service_key(name): prefix for name, prefix in AWS_SERVICE_ACTIONS.items()}
+
+
+def iam_action_prefix(service_name):
+    """The IAM action prefix of a FOCUS ServiceName, or None when BillByte does not
+    know how to deny that service alone."""
+    return _ACTIONS_BY_KEY.get(_service_key(service_name))
+
+
+def deny_policy(sid, actions):
+    """The text of an SCP denying these actions on every resource."""
+    statement = {"Sid": sid, "Effect": "Deny", "Action": actions, "Resource": "*"}
+    return json.dumps({"Version": "2012-10-17", "Statement": [statement]})
 
 
 def _json_text(value):
@@ -37,6 +129,7 @@ class AwsConnector(Connector):
     role in the payer account), the test and the linked accounts."""
 
     vendor_code = "aws"
+    enforces = True
 
     def __init__(self, connection):
         super().__init__(connection)
@@ -54,6 +147,27 @@ class AwsConnector(Connector):
 
     def client(self, service):
         return self.aws.client(service)
+
+    @property
+    def service_aws(self):
+        """The session of service management: one try per call and a short timeout
+        (a job asks again later, with backoff, instead of waiting here)."""
+        if not getattr(self, "_service_aws", None):
+            conn = self.connection
+            timeout = service_timeout(self.env)
+            self._service_aws = AwsSession(
+                self.env,
+                conn.aws_access_key_id,
+                conn.aws_secret_access_key,
+                region=conn.aws_region,
+                role_arn=conn.aws_role_arn,
+                external_id=conn.aws_external_id,
+                endpoint_url=conn.aws_endpoint_url,
+                max_tries=1,
+                read_timeout=timeout,
+                connect_timeout=timeout,
+            )
+        return self._service_aws
 
     def _call(self, what, method, **params):
         return self.aws.call(what, method, **params)
@@ -95,6 +209,197 @@ class AwsConnector(Connector):
             token = page.get("NextToken")
             if not token:
                 return accounts
+
+    # -- service management: service control policies -----------------------
+    def _org_call(self, what, method, tolerate=(), **params):
+        """An Organizations call of service management; the AWS error codes in
+        `tolerate` mean the change is already made (None is returned)."""
+        try:
+            return method(**params)
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") in tolerate:
+                return None
+            raise self.service_aws.refusal(what, error) from None
+        except BotoCoreError as error:
+            raise VendorUnavailable(
+                self.env._("AWS could not %(what)s: %(error)s", what=what, error=error)
+            ) from None
+
+    def _linked_account(self, account):
+        account_id = (account.vendor_account_id or "").strip()
+        if not account_id.isdigit() or len(account_id) != 12:
+            raise VendorError(
+                self.env._(
+                    "%s is not an AWS account id (12 digits): AWS cannot act on it.",
+                    account_id or "-",
+                )
+            )
+        return account_id
+
+    def _find_policy(self, org, name):
+        """The id of the organization's SCP of this name, or None."""
+        token = None
+        while True:
+            params = {"Filter": SCP_TYPE, **({"NextToken": token} if token else {})}
+            page = self._org_call(
+                self.env._("list the service control policies"), org.list_policies, **params
+            )
+            for policy in page.get("Policies") or []:
+                if policy.get("Name") == name:
+                    return policy.get("Id")
+            token = page.get("NextToken")
+            if not token:
+                return None
+
+    def _enable_policies(self, org):
+        """Service control policies work once their type is enabled on the root."""
+        roots = self._org_call(self.env._("list the roots of the organization"), org.list_roots)
+        for root in roots.get("Roots") or []:
+            enabled = any(
+                kind.get("Type") == SCP_TYPE and kind.get("Status") == "ENABLED"
+                for kind in root.get("PolicyTypes") or []
+            )
+            if not enabled:
+                self._org_call(
+                    self.env._("enable service control policies"),
+                    org.enable_policy_type,
+                    tolerate=("PolicyTypeAlreadyEnabledException",),
+                    RootId=root["Id"],
+                    PolicyType=SCP_TYPE,
+                )
+
+    def _policy(self, org, name, description, actions):
+        """The id of our SCP of this name, created (once) when missing."""
+        policy_id = self._find_policy(org, name)
+        if policy_id:
+            return policy_id
+        created = self._org_call(
+            self.env._("create the service control policy %s", name),
+            org.create_policy,
+            tolerate=("DuplicatePolicyException",),
+            Name=name,
+            Description=description,
+            Type=SCP_TYPE,
+            Content=deny_policy(name.replace("-", ""), actions),
+        )
+        if created is None:  # created meanwhile by another job
+            return self._find_policy(org, name)
+        return created["Policy"]["PolicySummary"]["Id"]
+
+    def _attach(self, account, name, description, actions):
+        org = self.service_aws.client("organizations")
+        account_id = self._linked_account(account)
+        self._enable_policies(org)
+        policy_id = self._policy(org, name, description, actions)
+        self._org_call(
+            self.env._(
+                "attach the policy %(policy)s to account %(account)s",
+                policy=name,
+                account=account_id,
+            ),
+            org.attach_policy,
+            tolerate=("DuplicatePolicyAttachmentException",),
+            PolicyId=policy_id,
+            TargetId=account_id,
+        )
+        return self.env._(
+            "AWS attached the service control policy %(policy)s (%(id)s) to account %(account)s.",
+            policy=name,
+            id=policy_id,
+            account=account_id,
+        )
+
+    def _detach(self, account, name):
+        org = self.service_aws.client("organizations")
+        account_id = self._linked_account(account)
+        policy_id = self._find_policy(org, name)
+        if policy_id:
+            self._org_call(
+                self.env._(
+                    "detach the policy %(policy)s from account %(account)s",
+                    policy=name,
+                    account=account_id,
+                ),
+                org.detach_policy,
+                tolerate=("PolicyNotAttachedException",),
+                PolicyId=policy_id,
+                TargetId=account_id,
+            )
+        return self.env._(
+            "AWS detached the service control policy %(policy)s from account %(account)s.",
+            policy=name,
+            account=account_id,
+        )
+
+    def attached_policies(self, account):
+        """Names of the SCPs attached to the linked account itself."""
+        org = self.service_aws.client("organizations")
+        account_id = self._linked_account(account)
+        names, token = [], None
+        while True:
+            params = {"TargetId": account_id, "Filter": SCP_TYPE}
+            if token:
+                params["NextToken"] = token
+            page = self._org_call(
+                self.env._("list the policies of account %s", account_id),
+                org.list_policies_for_target,
+                **params,
+            )
+            names += [policy.get("Name") for policy in page.get("Policies") or []]
+            token = page.get("NextToken")
+            if not token:
+                return names
+
+    def suspend(self, account):
+        return self._attach(
+            account, SUSPEND_POLICY, "BillByte: account suspended (denies every action)", ["*"]
+        )
+
+    def resume(self, account):
+        return self._detach(account, SUSPEND_POLICY)
+
+    def account_status(self, account):
+        suspended = SUSPEND_POLICY in self.attached_policies(account)
+        return VENDOR_SUSPENDED if suspended else VENDOR_ACTIVE
+
+    def _restrict_policy(self, service_name):
+        prefix = iam_action_prefix(service_name)
+        if not prefix:
+            raise VendorError(
+                self.env._("BillByte cannot restrict the AWS service %s alone.", service_name)
+            )
+        return f"{RESTRICT_POLICY_PREFIX}{prefix}", prefix
+
+    def can_restrict(self, service_name):
+        return bool(iam_action_prefix(service_name))
+
+    def restrict_service(self, account, service_name):
+        name, prefix = self._restrict_policy(service_name)
+        return self._attach(
+            account,
+            name,
+            f"BillByte: {service_name} restricted (denies {prefix}:*)",
+            [f"{prefix}:*"],
+        )
+
+    def release_service(self, account, service_name):
+        name, _prefix = self._restrict_policy(service_name)
+        return self._detach(account, name)
+
+    def purge(self, account):
+        org = self.service_aws.client("organizations")
+        account_id = self._linked_account(account)
+        self._org_call(
+            self.env._("close account %s", account_id),
+            org.close_account,
+            tolerate=("AccountAlreadyClosedException",),
+            AccountId=account_id,
+        )
+        return self.env._(
+            "AWS accepted closing account %s (CloseAccount): it is suspended now and closed "
+            "for good after 90 days.",
+            account_id,
+        )
 
     # -- Data Exports in S3 ------------------------------------------------
     def manifest_keys(self, period):

@@ -9,6 +9,9 @@ from odoo.exceptions import UserError
 from odoo.addons.billbyte_catalog.vendor_api.errors import VendorError
 
 CONNECTORS = {}
+# What account_status() answers.
+VENDOR_ACTIVE = "active"
+VENDOR_SUSPENDED = "suspended"
 
 # What a fetch brought: `source` a focus.source.FocusSource, a path of a FOCUS (or
 # vendor format) file on the server, a function giving either (called only once the
@@ -19,6 +22,16 @@ CONNECTORS = {}
 # a file's size and time): a source a done run of the connection already imported
 # under the same identity is not imported again.
 Fetched = namedtuple("Fetched", "source label identity", defaults=(None, None, None))
+
+
+def service_timeout(env):
+    """Seconds a service management call waits for the vendor (system parameter
+    billbyte.service_timeout, 30 by default); then the job asks again later."""
+    value = env["ir.config_parameter"].sudo().get_param("billbyte.service_timeout", "30")
+    try:
+        return max(float(value), 0.1)
+    except ValueError:
+        return 30.0
 
 
 def register_connector(cls):
@@ -37,7 +50,14 @@ class Connector:
     Class attributes: `kind` (the value of billbyte.connection.kind), `label` (what
     the user reads), `vendor_code` (the code of the billbyte.cloud.vendor a new
     connection of this kind belongs to), `pulls` (whether it pulls on a schedule;
-    a file upload connection does not), `sequence` (order in the kind list).
+    a file upload connection does not), `sequence` (order in the kind list),
+    `enforces` (whether it can suspend, resume and purge accounts at the vendor:
+    service management, see billbyte.service.action).
+
+    Service management methods (suspend ... can_restrict) take a billbyte.cloud.account
+    and return the vendor's answer in plain words. A refusal raises VendorError with
+    the vendor's words; no answer to act on (a timeout, a lost connection, a 5xx, a
+    429) raises VendorUnavailable, and the job asks again later.
     """
 
     kind = None
@@ -45,6 +65,7 @@ class Connector:
     vendor_code = None
     pulls = True
     sequence = 100
+    enforces = False
 
     def __init__(self, connection):
         # Connectors read credentials, which only system administrators may read:
@@ -79,3 +100,37 @@ class Connector:
         """What follows a successful import of a run of this connector (e.g. an export
         replacing estimates of its days)."""
         return None
+
+    # -- service management ----------------------------------------------------
+    def _cannot_enforce(self):
+        return VendorError(
+            self.env._("%s connections cannot act on accounts at the vendor.", self.label)
+        )
+
+    def suspend(self, account):
+        """Stop the account's use of the vendor's services."""
+        raise self._cannot_enforce()
+
+    def resume(self, account):
+        """Undo suspend()."""
+        raise self._cannot_enforce()
+
+    def purge(self, account):
+        """Close the account at the vendor (cannot be undone)."""
+        raise self._cannot_enforce()
+
+    def restrict_service(self, account, service_name):
+        """Stop the account's use of one service (a FOCUS ServiceName)."""
+        raise self._cannot_enforce()
+
+    def release_service(self, account, service_name):
+        """Undo restrict_service()."""
+        raise self._cannot_enforce()
+
+    def account_status(self, account):
+        """What the vendor reports now: VENDOR_ACTIVE or VENDOR_SUSPENDED."""
+        raise self._cannot_enforce()
+
+    def can_restrict(self, service_name):
+        """Whether restrict_service() can stop this one service alone."""
+        return False

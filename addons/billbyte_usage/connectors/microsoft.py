@@ -17,7 +17,7 @@ import requests
 
 from odoo.tools.translate import LazyTranslate
 
-from odoo.addons.billbyte_catalog.vendor_api.errors import VendorError
+from odoo.addons.billbyte_catalog.vendor_api.errors import VendorError, VendorUnavailable
 from odoo.addons.billbyte_catalog.vendor_api.http import (
     VendorHttp,
     retry_after_seconds,
@@ -25,7 +25,14 @@ from odoo.addons.billbyte_catalog.vendor_api.http import (
 )
 
 from ..focus.source import FocusSource
-from .base import Connector, Fetched, register_connector
+from .base import (
+    VENDOR_ACTIVE,
+    VENDOR_SUSPENDED,
+    Connector,
+    Fetched,
+    register_connector,
+    service_timeout,
+)
 
 _lt = LazyTranslate(__name__)
 
@@ -143,6 +150,7 @@ class MicrosoftConnector(Connector):
     label = _lt("Microsoft Partner Center")
     vendor_code = "microsoft"
     sequence = 20
+    enforces = True
     VENDOR = "Microsoft"
 
     def __init__(self, connection):
@@ -176,7 +184,9 @@ class MicrosoftConnector(Connector):
                 http_client=self.session,
             )
             result = app.acquire_token_for_client(scopes=[f"{resource}/.default"])
-        except (ValueError, requests.RequestException) as error:
+        except requests.RequestException as error:
+            raise VendorUnavailable(self.env._("Microsoft sign-in failed: %s", error)) from None
+        except ValueError as error:
             raise VendorError(self.env._("Microsoft sign-in failed: %s", error)) from None
         if "access_token" not in result:
             raise VendorError(
@@ -238,6 +248,89 @@ class MicrosoftConnector(Connector):
                     }
                 )
         return accounts
+
+    # -- service management: the subscription's status -------------------------
+    def _subscription_url(self, account):
+        """The Partner Center URL of the account's subscription (customer tenant id:
+        the account's Vendor Customer ID, or the tenant of a tenant/subscription id)."""
+        parts = [part for part in (account.vendor_account_id or "").strip().split("/") if part]
+        customer = (account.vendor_customer_id or "").strip() or (
+            parts[0] if len(parts) == 2 else ""
+        )
+        subscription = account.vendor_account_key or ""
+        if not customer or not subscription:
+            raise VendorError(
+                self.env._(
+                    "Partner Center needs the customer's tenant id (Vendor Customer ID) and "
+                    "the subscription id of %s.",
+                    account.display_name,
+                )
+            )
+        return f"{self.partner_center_url}/v1/customers/{customer}/subscriptions/{subscription}"
+
+    def _service_request(self, method, url, what, token, **kwargs):
+        """One try, a short timeout: the job asks again later, with backoff."""
+        http = VendorHttp(self.env, self.session, self.VENDOR, tries=1)
+        headers = {
+            "Authorization": f"Bearer {token}",
+            "Accept": "application/json",
+            **kwargs.pop("headers", {}),
+        }
+        response = http.request(
+            method, url, what, headers=headers, timeout=service_timeout(self.env), **kwargs
+        )
+        try:
+            return response.json() if response.content else {}
+        except ValueError:
+            raise VendorError(self.env._("Microsoft's answer for %s is not JSON.", what)) from None
+
+    def subscription(self, account, token=None):
+        """The account's Partner Center subscription resource, as Microsoft gives it."""
+        token = token or self.token(self.partner_center_url)
+        return self._service_request(
+            "GET",
+            self._subscription_url(account),
+            self.env._("the subscription %s", account.vendor_account_id),
+            token,
+        )
+
+    def _set_status(self, account, status):
+        """Partner Center's documented way: GET the subscription, change its status,
+        PATCH the whole resource back (If-Match its ETag)."""
+        token = self.token(self.partner_center_url)
+        subscription = self.subscription(account, token)
+        subscription["status"] = status
+        etag = (subscription.get("attributes") or {}).get("etag")
+        answer = self._service_request(
+            "PATCH",
+            self._subscription_url(account),
+            self.env._("the status change of subscription %s", account.vendor_account_id),
+            token,
+            json=subscription,
+            headers={"If-Match": etag} if etag else {},
+        )
+        return self.env._(
+            "Partner Center took the change of subscription %(subscription)s to %(asked)s; "
+            "it reports it %(status)s.",
+            subscription=subscription.get("id") or account.vendor_account_id,
+            asked=status,
+            status=answer.get("status") or "?",
+        )
+
+    def suspend(self, account):
+        return self._set_status(account, "suspended")
+
+    def resume(self, account):
+        return self._set_status(account, "active")
+
+    def purge(self, account):
+        # Cancelling is setting the status to "deleted" (new commerce: only within the
+        # cancellation window; Microsoft refuses it later, in its own words).
+        return self._set_status(account, "deleted")
+
+    def account_status(self, account):
+        status = (self.subscription(account).get("status") or "").lower()
+        return VENDOR_ACTIVE if status == "active" else VENDOR_SUSPENDED
 
     # -- pulls -----------------------------------------------------------------
     def scopes(self):

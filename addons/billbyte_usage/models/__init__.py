@@ -1,4 +1,5 @@
 from . import usage_referenced_mixin
+from . import service_action
 from . import cloud_account
 from . import connection
 from . import usage_import
@@ -14,3 +15,4 @@ from . import res_partner
 from . import product_product
 from . import product_pricelist
 from . import usage_demo
+from . import ir_attachment

@@ -1,6 +1,7 @@
 # Copyright 2026 BillByte
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 import logging
+import threading
 from contextlib import contextmanager
 
 import psycopg2
@@ -222,6 +223,32 @@ class BillbyteConnection(models.Model):
         for connection in self.filtered("new_ms_certificate_key"):
             connection.ms_certificate_key = connection.new_ms_certificate_key
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        connections = super().create(vals_list)
+        connections._assign_cloud_accounts()
+        return connections
+
+    def _assign_cloud_accounts(self):
+        """Cloud accounts without a connection take their vendor's only connection
+        (service management acts through it)."""
+        Account = self.env["billbyte.cloud.account"].sudo().with_context(active_test=False)
+        for connection in self:
+            siblings = self.search_count(
+                [
+                    ("vendor_id", "=", connection.vendor_id.id),
+                    ("company_id", "=", connection.company_id.id),
+                ]
+            )
+            if siblings == 1:
+                Account.search(
+                    [
+                        ("connection_id", "=", False),
+                        ("vendor_id", "=", connection.vendor_id.id),
+                        ("company_id", "=", connection.company_id.id),
+                    ]
+                ).connection_id = connection
+
     @api.model
     def _selection_kind(self):
         """One kind per registered connector (connectors/)."""
@@ -328,7 +355,8 @@ class BillbyteConnection(models.Model):
         """Whether imports commit their steps: always, except inside tests, whose
         transaction is rolled back at their end (and whose cursor refuses commits),
         and while modules load (the demo data imports usage inside the install)."""
-        return not odoo_module.current_test and self.env.registry.ready
+        testing = odoo_module.current_test or getattr(threading.current_thread(), "testing", False)
+        return not testing and self.env.registry.ready
 
     @contextmanager
     def _import_lock(self, wait=True, run=None):

@@ -8,6 +8,7 @@ from . import test_connection_aws
 from . import test_connection_microsoft
 from . import test_connection_pull
 from . import test_usage_real_files
+from . import test_portal_cloud
 from . import test_usage_hook
 from . import test_vendor_formats
 from . import test_usage_background
@@ -15,3 +16,6 @@ from . import test_usage_plans
 from . import test_portal_fields
 from . import test_standard_groups
 from . import test_usage_demo
+from . import test_service_management
+from . import test_service_aws
+from . import test_service_microsoft

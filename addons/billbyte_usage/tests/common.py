@@ -8,6 +8,8 @@ from decimal import Decimal
 
 from odoo.tests import TransactionCase
 
+from odoo.addons.queue_job.exception import RetryableJobError
+
 from ..focus.schema import FOCUS_HEADER
 
 # Every FOCUS column (the schema's one list), and an AWS extension column.
@@ -251,3 +253,55 @@ class UsageCommon(TransactionCase):
             [run.id],
         )
         return tuple(Decimal(value) for value in self.env.cr.fetchone())
+
+
+class ServiceCommon(UsageCommon):
+    """Service management: vendor actions run inline (queue_job__no_delay), an
+    account manager who gets the activities, a Cloud Billing user and a manager."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env = cls.env(context=dict(cls.env.context, queue_job__no_delay=True))
+        Users = cls.env["res.users"].with_context(no_reset_password=True)
+        cls.cloud_manager = Users.create(
+            {
+                "name": "Cloud manager",
+                "login": "bb_svc_manager",
+                "email": "manager@billbyte.example",
+                "groups_id": [(6, 0, cls.env.ref("billbyte_catalog.group_billbyte_manager").ids)],
+            }
+        )
+        cls.cloud_user = Users.create(
+            {
+                "name": "Cloud user",
+                "login": "bb_svc_user",
+                "groups_id": [(6, 0, cls.env.ref("billbyte_catalog.group_billbyte_user").ids)],
+            }
+        )
+        cls.env["ir.config_parameter"].sudo().set_param("billbyte.service_timeout", "1")
+        for name in ("account_contoso", "account_fabrikam", "account_northwind"):
+            setattr(cls, name, getattr(cls, name).with_env(cls.env))
+
+    def run_again(self, action):
+        """Run the action's job once more, as the queue does: the RetryableJobError
+        it raises to be retried later, or None. (Not assertRaises: it would roll back
+        what the job records of the attempt, which the queue keeps.)"""
+        try:
+            action._execute()
+        except RetryableJobError as error:
+            return error
+        return None
+
+    def activities(self, account):
+        return account.activity_ids.filtered(
+            lambda a: (
+                a.activity_type_id
+                == self.env.ref("billbyte_usage.mail_activity_type_vendor_action")
+            )
+        )
+
+    def service_actions(self, account):
+        return self.env["billbyte.service.action"].search(
+            [("cloud_account_id", "=", account.id)], order="id"
+        )

@@ -113,7 +113,9 @@ def gzip_json_lines(items):
 
 class PartnerCenterStandIn:
     """Entra ID token endpoint, Graph billing reconciliation v2 (export request,
-    operation, blobs) and the Partner Center customers API, over HTTPS."""
+    operation, blobs) and the Partner Center customers API, over HTTPS; one
+    subscription is read and changed (status) as Partner Center documents it:
+    GET and PATCH /v1/customers/{customer-tenant-id}/subscriptions/{id}."""
 
     TENANT = "contoso-partner.onmicrosoft.com"
     CLIENT_ID = "11111111-2222-3333-4444-555555555555"
@@ -135,7 +137,12 @@ class PartnerCenterStandIn:
             def do_POST(self):
                 stand_in._handle(self, "POST")
 
+            def do_PATCH(self):
+                stand_in._handle(self, "PATCH")
+
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        # A client that timed out has gone: its answer cannot be written (no traceback).
+        self.server.handle_error = lambda request, client_address: None
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.load_cert_chain(server_pem)
         self.server.socket = context.wrap_socket(self.server.socket, server_side=True)
@@ -156,6 +163,14 @@ class PartnerCenterStandIn:
         self.requests = []
         self.export_bodies = []
         self.customers = {}
+        # Subscription status changes: what the PATCH requests carried, as
+        # (path, headers, body); a refusal answered instead, as (status, body); a
+        # subscription Microsoft keeps suspended whatever it is asked; seconds to
+        # wait before answering paths with a prefix (a vendor that times out).
+        self.patches = []
+        self.patch_refusal = None
+        self.keep_suspended = False
+        self.slow = {}
         self.sas = "skoid=abc&sktid=def&sv=2021-10-04&se=2026-11-01T00%3A00%3A00Z&sr=d&sp=r&sig=xyz"
 
     def stop(self):
@@ -180,6 +195,9 @@ class PartnerCenterStandIn:
         length = int(handler.headers.get("Content-Length") or 0)
         body = handler.rfile.read(length) if length else b""
         self.requests.append((method, path))
+        for prefix, seconds in self.slow.items():
+            if path.startswith(prefix):
+                time.sleep(seconds)
         for prefix in list(self.always_fail):
             if path.startswith(prefix):
                 return self._send(
@@ -248,6 +266,9 @@ class PartnerCenterStandIn:
                 for cid, c in self.customers.items()
             ]
             return self._send_collection(handler, items)
+        parts = path.split("/")
+        if len(parts) == 6 and parts[1:3] == ["v1", "customers"] and parts[4] == "subscriptions":
+            return self._subscription(handler, method, parts[3], parts[5], body)
         if path.startswith("/v1/customers/") and path.endswith("/subscriptions"):
             cid = path.split("/")[3]
             items = [
@@ -256,6 +277,113 @@ class PartnerCenterStandIn:
             ]
             return self._send_collection(handler, items)
         return self._send(handler, 404, {"error": {"code": "NotFound", "message": path}})
+
+    # -- one subscription ------------------------------------------------------
+    def add_subscription(self, customer_id, subscription_id, status="active", **fields):
+        """Serve a subscription of a customer; returns its resource (a dict the tests
+        may change, e.g. its status, as Microsoft would)."""
+        customer = self.customers.setdefault(
+            customer_id,
+            {"name": "Contoso Ltd", "domain": "contoso.onmicrosoft.com", "subscriptions": []},
+        )
+        subscription = self.subscription_resource(customer_id, subscription_id, status, **fields)
+        customer["subscriptions"].append(subscription)
+        return subscription
+
+    @staticmethod
+    def subscription_resource(customer_id, subscription_id, status="active", **fields):
+        """A subscription resource as Partner Center returns it (get a subscription by
+        id): camel-case properties, an ETag in its attributes."""
+        subscription = {
+            "id": subscription_id,
+            "entitlementId": str(uuid.uuid4()),
+            "offerId": "CFQ7TTC0LH18:0001:CFQ7TTC0J2FB",
+            "offerName": "Microsoft 365 Business Basic",
+            "friendlyName": "Microsoft 365 Business Basic",
+            "productType": {"id": "OnlineServicesNCE", "displayName": "OnlineServicesNCE"},
+            "quantity": 10,
+            "unitType": "Licenses",
+            "hasPurchasableAddons": False,
+            "creationDate": "2026-10-01T10:00:00.000Z",
+            "effectiveStartDate": "2026-10-01T00:00:00Z",
+            "commitmentEndDate": "2027-09-30T00:00:00Z",
+            "status": status,
+            "autoRenewEnabled": True,
+            "isTrial": False,
+            "billingType": "license",
+            "billingCycle": "monthly",
+            "termDuration": "P1Y",
+            "isMicrosoftProduct": True,
+            "partnerId": "",
+            "contractType": "subscription",
+            "orderId": "5a5c8fd5d0b8",
+            "links": {
+                "self": {
+                    "uri": f"/customers/{customer_id}/subscriptions/{subscription_id}",
+                    "method": "GET",
+                    "headers": [],
+                }
+            },
+            "attributes": {"etag": uuid.uuid4().hex, "objectType": "Subscription"},
+        }
+        subscription.update(fields)
+        return subscription
+
+    def subscription(self, subscription_id):
+        for customer in self.customers.values():
+            for subscription in customer.get("subscriptions", []):
+                if subscription["id"].lower() == subscription_id.lower():
+                    return subscription
+        return None
+
+    def _subscription(self, handler, method, customer_id, subscription_id, body):
+        customer = self.customers.get(customer_id.lower()) or self.customers.get(customer_id)
+        subscription = self.subscription(subscription_id) if customer else None
+        if subscription not in (customer or {}).get("subscriptions", []):
+            return self._send(
+                handler,
+                404,
+                {
+                    "code": "20003",
+                    "description": f"Subscription with Id {subscription_id} not found.",
+                    "data": [],
+                    "source": "PartnerFD",
+                },
+            )
+        if method == "GET":
+            return self._send(handler, 200, subscription)
+        if method != "PATCH":
+            return self._send(handler, 405, {"code": "405", "description": "Method not allowed"})
+        headers = {key.lower(): value for key, value in handler.headers.items()}
+        patch = json.loads(body or b"{}")
+        self.patches.append((handler.path, headers, patch))
+        if self.patch_refusal:
+            status, error = self.patch_refusal
+            return self._send(handler, status, error)
+        if headers.get("if-match") not in (None, subscription["attributes"]["etag"]):
+            return self._send(
+                handler,
+                412,
+                {"code": "412", "description": "The ETag does not match.", "source": "PartnerFD"},
+            )
+        missing = [key for key in ("id", "offerId", "quantity", "status") if key not in patch]
+        if missing or patch.get("status") not in ("active", "suspended", "deleted"):
+            return self._send(
+                handler,
+                400,
+                {
+                    "code": "400",
+                    "description": "A full Subscription resource with a valid status is "
+                    f"required (missing: {', '.join(missing) or 'none'}).",
+                    "source": "PartnerFD",
+                },
+            )
+        status = patch["status"]
+        if self.keep_suspended and status == "active":
+            status = "suspended"
+        subscription["status"] = status
+        subscription["attributes"]["etag"] = uuid.uuid4().hex
+        return self._send(handler, 200, subscription)
 
     def _send_collection(self, handler, items):
         """A Partner Center collection answer."""

@@ -1,0 +1,1 @@
+from . import payment_perfect_money_credentials_check
