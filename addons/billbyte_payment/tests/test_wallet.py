@@ -1,5 +1,6 @@
 # Copyright 2026 BillByte
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import re
 from datetime import timedelta
 from urllib.parse import parse_qs, urlparse
 
@@ -130,10 +131,12 @@ class TestWallet(BillingCommon, HttpCase):
     def test_balance_lasts_at_the_pace_of_the_last_30_days(self):
         self.top_up(60)
         today = fields.Date.context_today(self.env.user)
-        rows = [
-            focus_row("111111111111", (today - timedelta(days=n)).isoformat(), "AmazonEC2", "5.00")
-            for n in range(1, 11)
-        ]  # 10 days x 6.00 in the last 30 days: 2.00 a day; 60 - 60 = 0 left
+        rows = []
+        for n in range(1, 11):
+            day = today - timedelta(days=n)
+            row = focus_row("111111111111", day.isoformat(), "AmazonEC2", "5.00")
+            row["ChargePeriodEnd"] = f"{day + timedelta(days=1)}T00:00:00Z"
+            rows.append(row)  # 10 days x 6.00 in the last 30 days: 2.00 a day; 60 - 60 = 0 left
         self.import_rows(rows)
         status = self.balance()
         self.assertEqual(status["daily_use"], "2.00")
@@ -158,11 +161,12 @@ class TestWallet(BillingCommon, HttpCase):
         self.top_up(42)
         self.authenticate("bb_wallet_wendy", "bb_wallet_wendy")
         page = self.url_open("/my/cloud")
+        csrf = re.search(r'csrf_token: "([^"]+)"', page.text).group(1)
         self.assertIn("o_billbyte_cloud_wallet", page.text)
         self.assertIn("42.00", page.text)
         answer = self.url_open(
             "/my/cloud/wallet/topup",
-            data={"amount": "25", "csrf_token": self.csrf_token()},
+            data={"amount": "25", "csrf_token": csrf},
             allow_redirects=False,
         )
         self.assertEqual(answer.status_code, 303)
@@ -178,7 +182,7 @@ class TestWallet(BillingCommon, HttpCase):
         self.assertNotIn("o_billbyte_cloud_wallet", self.url_open("/my/cloud").text)
         refused = self.url_open(
             "/my/cloud/wallet/topup",
-            data={"amount": "25", "csrf_token": self.csrf_token()},
+            data={"amount": "25", "csrf_token": csrf},
             allow_redirects=False,
         )
         self.assertIn("wallet_error", refused.headers["Location"])
