@@ -16,6 +16,9 @@ _logger = logging.getLogger(__name__)
 PAYPAL_ORDER_LOOKBACK = timedelta(days=3)
 
 
+DEPOSIT_PREFIX = "DEPOSIT"
+
+
 class PaymentTransaction(models.Model):
     _inherit = "payment.transaction"
 
@@ -69,6 +72,13 @@ class PaymentTransaction(models.Model):
             if tx.state == "done":
                 confirmed |= tx
         return confirmed
+
+    def _create_payment(self, **extra_create_values):
+        """A transaction of a deposit (its reference starts with DEPOSIT_PREFIX, as the
+        portal's Pay Deposit makes it) creates a deposit payment."""
+        if (self.reference or "").startswith(DEPOSIT_PREFIX):
+            extra_create_values.setdefault("billbyte_is_deposit", True)
+        return super()._create_payment(**extra_create_values)
 
     def _post_process(self):
         """Say on the invoices what became of a payment larger than what they owed: it
