@@ -299,7 +299,7 @@ class ResPartner(models.Model):
                         )
                     ),
                     "daily_use": str(daily),
-                    "lasts_until": fields.Date.to_string(lasts) if lasts else None,
+                    "lasts_until": fields.Date.to_string(lasts) if lasts else False,
                     "state": commercial.billbyte_wallet_state,
                 }
             )
