@@ -132,6 +132,7 @@ class AwsConnector(Connector):
 
     vendor_code = "aws"
     enforces = True
+    creates_accounts = True
 
     def __init__(self, connection):
         super().__init__(connection)

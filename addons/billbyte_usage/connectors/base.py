@@ -62,7 +62,8 @@ class Connector:
     connection of this kind belongs to), `pulls` (whether it pulls on a schedule;
     a file upload connection does not), `sequence` (order in the kind list),
     `enforces` (whether it can suspend, resume and purge accounts at the vendor:
-    service management, see billbyte.service.action).
+    service management, see billbyte.service.action), `creates_accounts` (whether
+    create_vendor_account() can make a new customer's account at the vendor).
 
     Service management methods (suspend ... can_restrict) take a billbyte.cloud.account
     and return the vendor's answer in plain words. A refusal raises VendorError with
@@ -76,6 +77,7 @@ class Connector:
     pulls = True
     sequence = 100
     enforces = False
+    creates_accounts = False
 
     def __init__(self, connection):
         # Connectors read credentials, which only system administrators may read:

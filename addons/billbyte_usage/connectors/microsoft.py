@@ -151,6 +151,7 @@ class MicrosoftConnector(Connector):
     vendor_code = "microsoft"
     sequence = 20
     enforces = True
+    creates_accounts = True
     VENDOR = "Microsoft"
 
     def __init__(self, connection):
