@@ -1,0 +1,2 @@
+from . import test_api_auth
+from . import test_api_customers
