@@ -10,6 +10,7 @@ import requests
 from odoo import api, fields, models
 
 from odoo.addons.queue_job.exception import RetryableJobError
+from odoo.addons.queue_job.utils import must_run_without_delay
 
 from .webhook_endpoint import WEBHOOK_EVENTS
 
@@ -57,17 +58,24 @@ class BillbyteWebhookDelivery(models.Model):
 
     def _enqueue(self):
         for delivery in self:
-            job = delivery.with_delay(
-                channel="root.billbyte_webhook",
-                description=self.env._(
-                    "Webhook %(event)s to %(url)s",
-                    event=delivery.event,
-                    url=delivery.endpoint_id.url,
-                ),
-                identity_key=f"billbyte.webhook.delivery:{delivery.id}",
-                # The delivery counts its own tries (see _deliver).
-                max_retries=0,
-            )._deliver()
+            try:
+                job = delivery.with_delay(
+                    channel="root.billbyte_webhook",
+                    description=self.env._(
+                        "Webhook %(event)s to %(url)s",
+                        event=delivery.event,
+                        url=delivery.endpoint_id.url,
+                    ),
+                    identity_key=f"billbyte.webhook.delivery:{delivery.id}",
+                    # The delivery counts its own tries (see _deliver).
+                    max_retries=0,
+                )._deliver()
+            except RetryableJobError:
+                # Run inline (queue_job__no_delay): the delivery stays pending, as a
+                # postponed job leaves it.
+                if not must_run_without_delay(self.env):
+                    raise
+                job = None
             if job is not None:
                 delivery.job_uuid = job.uuid
         return self
