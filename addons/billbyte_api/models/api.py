@@ -152,16 +152,16 @@ class BillbyteApi(models.AbstractModel):
 
     @api.model
     def _decode_cursor(self, cursor):
-        try:
-            text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-            after = json.loads(text)["after"]
-            if isinstance(after, int) and after >= 0:
-                return after
-        except (binascii.Error, ValueError, TypeError, KeyError):
-            pass
-        raise bad_request(
+        refused = bad_request(
             self.env, "invalid_cursor", self.env._("This cursor is not one we gave."), "cursor"
         )
+        try:
+            after = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))["after"]
+        except (binascii.Error, ValueError, TypeError, KeyError):
+            raise refused from None
+        if not isinstance(after, int) or isinstance(after, bool) or after < 0:
+            raise refused
+        return after
 
     @api.model
     def _account_values(self, account):

@@ -32,7 +32,7 @@ LINE_ITEM_COLUMNS = [
 
 
 class BillbyteApi(models.AbstractModel):
-    _inherit = "billbyte.api"
+    _inherit = "billbyte.api"  # pylint: disable=consider-merging-classes-inherited
 
     # ------------------------------------------------------------------ usage
     @api.model

@@ -42,7 +42,7 @@ ACCOUNT_FIELDS = {
 
 
 class BillbyteApi(models.AbstractModel):
-    _inherit = "billbyte.api"
+    _inherit = "billbyte.api"  # pylint: disable=consider-merging-classes-inherited
 
     # ------------------------------------------------------------------ validation
     @api.model

@@ -63,7 +63,7 @@ def _quantity(value):
 
 
 class BillbyteApi(models.AbstractModel):
-    _inherit = "billbyte.api"
+    _inherit = "billbyte.api"  # pylint: disable=consider-merging-classes-inherited
 
     @api.model
     def get_focus_export(self, customer_id, period, account_id=None):

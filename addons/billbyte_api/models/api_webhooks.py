@@ -8,7 +8,7 @@ from .webhook_endpoint import EVENT_CODES
 
 
 class BillbyteApi(models.AbstractModel):
-    _inherit = "billbyte.api"
+    _inherit = "billbyte.api"  # pylint: disable=consider-merging-classes-inherited
 
     @api.model
     def _endpoint_values(self, endpoint):

@@ -32,8 +32,8 @@ class TestApiBilling(ApiCommon):
             for account in ("111111111111", "222222222222")
             for day in range(1, 29)
         ]
-        cls.run = UsageCommon.import_bytes(cls, focus_csv(march + current))
-        assert cls.run.state == "done", cls.run.message
+        cls.import_run = UsageCommon.import_bytes(cls, focus_csv(march + current))
+        assert cls.import_run.state == "done", cls.import_run.message
 
     def test_unbilled_usage_by_service_and_day_with_budgets(self):
         budget = self.env["billbyte.cloud.budget"].create(
@@ -56,7 +56,7 @@ class TestApiBilling(ApiCommon):
         self.assertEqual(total["currency"], "USD")
         self.assertEqual(total["by_service"][0]["service"], "AmazonEC2")
         self.assertEqual(len(total["by_day"]), 28 + days)
-        self.assertEqual(usage["as_of"]["import_id"], self.run.id)
+        self.assertEqual(usage["as_of"]["import_id"], self.import_run.id)
         self.assertEqual([b["id"] for b in usage["budgets"]], [budget.id])
         (account,) = usage["accounts"]
         self.assertEqual(account["usage"][0]["total"], total["total"])

@@ -1,5 +1,6 @@
 # Copyright 2026 BillByte
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import contextlib
 import hashlib
 import hmac
 import json
@@ -48,13 +49,11 @@ class Receiver:
                 if self.path == "/ok" and not signed:
                     status = 401
                 answer = b'{"received": true}' if status == 200 else b"boom"
-                try:
+                with contextlib.suppress(OSError):  # the sender timed out and left
                     self.send_response(status)
                     self.send_header("Content-Length", str(len(answer)))
                     self.end_headers()
                     self.wfile.write(answer)
-                except OSError:  # the sender timed out and left
-                    pass
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.handle_error = lambda request, client_address: None
