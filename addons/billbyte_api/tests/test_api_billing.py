@@ -70,13 +70,18 @@ class TestApiBilling(ApiCommon):
         status, charges, _response = self.call("GET", f"/customers/{self.contoso.id}/charges")
         self.assertEqual(status, 200, charges)
         validate(charges, "Charges")
-        amounts = {item["period_start"][:7]: item["amount"] for item in charges["line_items"]}
-        self.assertEqual(amounts["2026-03"], "33.60")
+        # One line per account and service, as the invoice will have it: the unbilled
+        # usage of March and of this month's days.
+        (item,) = charges["line_items"]
         days = min(self.today.day, 28)
-        self.assertEqual(Decimal(amounts[f"{self.today:%Y-%m}"]), days * Decimal("0.60"))
-        self.assertEqual(
-            Decimal(charges["totals"][0]["amount"]), Decimal("33.60") + days * Decimal("0.60")
-        )
+        expected = Decimal("33.60") + days * Decimal("0.60")
+        self.assertEqual(Decimal(item["amount"]), expected)
+        self.assertEqual(item["period_start"], "2026-03-01")
+        self.assertEqual(item["period_end"][:7], f"{self.today:%Y-%m}")
+        self.assertEqual(item["quantity"], str(280 + days))
+        self.assertEqual(Decimal(charges["totals"][0]["amount"]), expected)
+        status, charges, _response = self.call("GET", f"/customers/{self.northwind.id}/charges")
+        self.assertEqual((charges["line_items"], charges["totals"]), ([], []))
 
     def test_month_close_for_a_customer_invoiced_by_its_provider(self):
         self.contoso.billbyte_external_billing = True
