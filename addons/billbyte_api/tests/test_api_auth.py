@@ -101,3 +101,26 @@ class TestApiAuth(ApiCommon):
         self.assertNotIn(self.other_customer.id, seen)
         self.assertError(self.call("GET", "/customers?cursor=garbage"), 400, "invalid_cursor")
         self.assertError(self.call("GET", "/customers?limit=0"), 400, "invalid_limit")
+
+    def test_the_same_operations_over_xmlrpc(self):
+        """Every operation is a public method of billbyte.api: XML-RPC with the same
+        key answers what the JSON API answers."""
+        uid = self.xmlrpc_common.authenticate(
+            self.env.cr.dbname, self.api_manager.login, self.key, {}
+        )
+        self.assertEqual(uid, self.api_manager.id)
+        over_rpc = self.xmlrpc_object.execute_kw(
+            self.env.cr.dbname, uid, self.key, "billbyte.api", "get_customer", [self.contoso.id]
+        )
+        self.assertEqual(over_rpc, self.call("GET", f"/customers/{self.contoso.id}")[1])
+        with self.assertRaises(Exception) as refused:
+            self.xmlrpc_object.execute_kw(
+                self.env.cr.dbname,
+                uid,
+                self.key,
+                "billbyte.api",
+                "get_customer",
+                [self.other_customer.id],
+            )
+        self.assertIn("not found", str(refused.exception))
+
