@@ -23,7 +23,11 @@ class BillbyteApiController(http.Controller):
     def _env(self):
         """The key owner's environment, in the owner's current company."""
         env = request.env
-        return env(context=dict(env.context, allowed_company_ids=env.user.company_id.ids))
+        return env(
+            context=dict(
+                env.context, allowed_company_ids=env.user.company_id.ids, billbyte_api_http=True
+            )
+        )
 
     def _api(self):
         return self._env()["billbyte.api"]

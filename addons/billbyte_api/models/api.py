@@ -2,6 +2,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 import base64
 import binascii
+import functools
 import json
 from decimal import Decimal
 
@@ -14,6 +15,29 @@ from ..errors import bad_request, forbidden, invalid, not_found
 API_USER_GROUP = "billbyte_catalog.group_billbyte_user"
 API_MANAGER_GROUP = "billbyte_catalog.group_billbyte_manager"
 MAX_PAGE = 200
+
+
+def rpc_safe(data):
+    """None as False, all the way down: XML-RPC has no null."""
+    if data is None:
+        return False
+    if isinstance(data, dict):
+        return {key: rpc_safe(value) for key, value in data.items()}
+    if isinstance(data, list | tuple):
+        return [rpc_safe(value) for value in data]
+    return data
+
+
+def answer(method):
+    """A public operation's answer: JSON values for the HTTP API (the controller's
+    context says so), with null as false for XML-RPC and JSON-RPC callers."""
+
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        data = method(self, *args, **kwargs)
+        return data if self.env.context.get("billbyte_api_http") else rpc_safe(data)
+
+    return wrapper
 
 
 def money(value, currency):
@@ -212,6 +236,7 @@ class BillbyteApi(models.AbstractModel):
 
     # ------------------------------------------------------------------ reads
     @api.model
+    @answer
     def list_customers(self, limit=None, cursor=None):
         """Customers with cloud accounts or customer invoices, by id, a page at a time."""
         self._check_api_user()
@@ -230,6 +255,7 @@ class BillbyteApi(models.AbstractModel):
         return {"data": [self._customer_values(p) for p in records], "next_cursor": following}
 
     @api.model
+    @answer
     def get_customer(self, customer_id):
         customer = self._customer(customer_id)
         values = self._customer_values(customer)
@@ -237,6 +263,7 @@ class BillbyteApi(models.AbstractModel):
         return values
 
     @api.model
+    @answer
     def list_accounts(self, customer_id, limit=None, cursor=None):
         customer = self._customer(customer_id)
         records, following = self._page(
@@ -251,5 +278,6 @@ class BillbyteApi(models.AbstractModel):
         return {"data": [self._account_values(a) for a in records], "next_cursor": following}
 
     @api.model
+    @answer
     def get_account(self, account_id):
         return self._account_values(self._cloud_account(account_id))

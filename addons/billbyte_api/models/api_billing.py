@@ -11,7 +11,7 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 
 from ..errors import ApiError, conflict, forbidden, invalid, missing
-from .api import money
+from .api import answer, money
 
 LINE_ITEM_COLUMNS = [
     "cloud_account_id",
@@ -72,6 +72,7 @@ class BillbyteApi(models.AbstractModel):
         return budgets.get_budget_status()
 
     @api.model
+    @answer
     def get_unbilled_usage(self, customer_id, account_id=None):
         """Unbilled usage of a customer (or one of its cloud accounts) now: per
         currency its total, per service and per day, the same per account, as of the
@@ -99,6 +100,7 @@ class BillbyteApi(models.AbstractModel):
         }
 
     @api.model
+    @answer
     def get_budgets(self, customer_id):
         customer = self._customer(customer_id)
         return {
@@ -117,6 +119,7 @@ class BillbyteApi(models.AbstractModel):
         ]
 
     @api.model
+    @answer
     def get_open_line_items(self, customer_id):
         """What the customer's next invoice will carry, line by line: the unbilled
         usage of each account's current billing period."""
@@ -140,6 +143,7 @@ class BillbyteApi(models.AbstractModel):
         return (first + relativedelta(months=1)).replace(day=day)
 
     @api.model
+    @answer
     def get_month_close(self, customer_id, period):
         """The line items of a closed period to embed in the provider's own invoice:
         what a billing run as of the period's end bills (acknowledged or not)."""
@@ -178,6 +182,7 @@ class BillbyteApi(models.AbstractModel):
         return buffer.getvalue()
 
     @api.model
+    @answer
     def acknowledge_month_close(self, customer_id, period, reference=None):
         """The provider's own system billed the period's line items: mark that usage
         billed, once (a second acknowledgement answers the first)."""
@@ -243,6 +248,7 @@ class BillbyteApi(models.AbstractModel):
         return self._action_values(actions[:1])
 
     @api.model
+    @answer
     def suspend_account(self, account_id, reason):
         """Suspend a cloud account at its vendor (service management); audited with
         the caller and the reason. Answers the vendor action (open until the vendor
@@ -250,10 +256,12 @@ class BillbyteApi(models.AbstractModel):
         return self._service_action(account_id, "suspend", reason)
 
     @api.model
+    @answer
     def resume_account(self, account_id, reason):
         return self._service_action(account_id, "resume", reason)
 
     @api.model
+    @answer
     def purge_account(self, account_id, reason):
         """Close a cloud account at its vendor for good (Cloud Billing administrators)."""
         return self._service_action(account_id, "purge", reason)
@@ -413,6 +421,7 @@ class BillbyteApi(models.AbstractModel):
         ]
 
     @api.model
+    @answer
     def get_customer_overview(self, customer_id):
         """Everything the help desk needs in one answer: the customer, its accounts
         and their states, unbilled usage now, budgets and recent alerts, open

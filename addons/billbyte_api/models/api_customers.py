@@ -6,6 +6,7 @@ from odoo.addons.billbyte_catalog.vendor_api.errors import VendorError, VendorUn
 from odoo.addons.billbyte_usage.focus.schema import normalize_account_id
 
 from ..errors import ApiError, bad_request, invalid, missing
+from .api import answer
 
 CUSTOMER_FIELDS = {
     "name",
@@ -320,6 +321,7 @@ class BillbyteApi(models.AbstractModel):
 
     # ------------------------------------------------------------------ creation
     @api.model
+    @answer
     def create_customer(self, values):
         """A customer in one call: the partner (company or person) with its billing
         contact, currency and pricing strategy, invoice day and language, its cloud

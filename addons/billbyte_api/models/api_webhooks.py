@@ -4,6 +4,7 @@ from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
 from ..errors import bad_request, invalid, missing, not_found
+from .api import answer
 from .webhook_endpoint import EVENT_CODES
 
 
@@ -37,6 +38,7 @@ class BillbyteApi(models.AbstractModel):
         return endpoint
 
     @api.model
+    @answer
     def register_webhook(self, values):
         """Register a URL for events. The answer holds the endpoint's signing secret,
         given this once (Cloud Billing administrators)."""
@@ -85,6 +87,7 @@ class BillbyteApi(models.AbstractModel):
         return dict(self._endpoint_values(endpoint), secret=endpoint.secret)
 
     @api.model
+    @answer
     def list_webhooks(self, limit=None, cursor=None):
         self._check_api_user(manager=True)
         records, following = self._page(
@@ -96,6 +99,7 @@ class BillbyteApi(models.AbstractModel):
         return {"data": [self._endpoint_values(e) for e in records], "next_cursor": following}
 
     @api.model
+    @answer
     def get_webhook(self, webhook_id):
         return self._endpoint_values(self._endpoint(webhook_id))
 
@@ -106,6 +110,7 @@ class BillbyteApi(models.AbstractModel):
         return True
 
     @api.model
+    @answer
     def list_webhook_deliveries(self, webhook_id, limit=None, cursor=None):
         """An endpoint's deliveries, newest first, with each try's answer."""
         endpoint = self._endpoint(webhook_id)
