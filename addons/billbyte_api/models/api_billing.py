@@ -443,12 +443,16 @@ class BillbyteApi(models.AbstractModel):
             "alerts": self._recent_alerts(customer, accounts),
             "open_invoices": invoices,
             "last_payments": payments,
-            # The prepaid wallet comes with billbyte_payment's wallet (payments issue).
             "wallet": self._wallet(customer),
             "imports": self._last_imports(accounts),
         }
 
     @api.model
     def _wallet(self, customer):
-        """The customer's prepaid wallet balance, once billbyte_payment has one."""
-        return None
+        """The customer's prepaid balance and deposit (billbyte_payment), or None for a
+        customer who is not prepaid and owes no deposit."""
+        wallet = customer.get_wallet_status()[0]
+        deposit = customer.get_deposit_status()[0]
+        if not wallet["prepaid"] and deposit["required"] == deposit["received"] == "0.00":
+            return None
+        return dict(wallet, deposit=deposit)

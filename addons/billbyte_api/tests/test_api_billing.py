@@ -200,9 +200,17 @@ class TestApiBilling(ApiCommon):
         )
         (payment,) = overview["last_payments"]
         self.assertEqual((payment["amount"], payment["currency"]), ("10.00", "EUR"))
-        self.assertIsNone(overview["wallet"])
+        self.assertIsNone(overview["wallet"], "not prepaid, no deposit")
         imports = {i["connection_id"]: i for i in overview["imports"]}
         self.assertEqual(imports[self.connection.id]["last_import"]["state"], "done")
+        # A prepaid customer's overview carries the balance and the deposit.
+        self.fabrikam.billbyte_prepaid = True
+        status, overview, _response = self.call("GET", f"/customers/{self.fabrikam.id}/overview")
+        self.assertEqual(status, 200, overview)
+        validate(overview, "Overview")
+        self.assertTrue(overview["wallet"]["prepaid"])
+        self.assertEqual(overview["wallet"]["currency"], "EUR")
+        self.assertEqual(overview["wallet"]["deposit"]["received"], "0.00")
 
     def test_focus_out(self):
         run = self.bill("2026-04-01", self.fabrikam)
