@@ -34,5 +34,4 @@ from . import account_edi_xml_ubl_20
 from . import account_edi_xml_cii
 from . import external_billing
 from . import account_analytic_line_external
-from . import res_partner_external_billing
 from . import billing_run_external

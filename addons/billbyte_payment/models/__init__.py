@@ -6,6 +6,5 @@ from . import account_move
 from . import res_partner
 from . import cloud_account
 from . import account_payment
-from . import res_partner_deposit
 from . import res_company
 from . import res_config_settings
