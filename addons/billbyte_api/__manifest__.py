@@ -24,5 +24,9 @@
         "views/billbyte_api_menus.xml",
         "data/queue_job_data.xml",
         "data/api_cron.xml",
+        "views/portal_templates.xml",
     ],
+    "assets": {
+        "web.assets_tests": ["billbyte_api/static/tests/tours/*.js"],
+    },
 }

@@ -78,6 +78,12 @@ class BillbyteApi(models.AbstractModel):
         accounts = self._customer_accounts(customer)
         if account_id is not None:
             accounts = self._cloud_account(account_id, customer)
+        return self._focus_export(customer, accounts, first, last)
+
+    @api.model
+    def _focus_export(self, customer, accounts, first, last):
+        """The FOCUS 1.3 CSV of these cloud accounts' usage charged from `first` to
+        `last` (for the API above and the portal's download)."""
         records = self.env["billbyte.usage.record"].search(
             [
                 ("cloud_account_id", "in", accounts.ids),
