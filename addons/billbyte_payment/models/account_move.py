@@ -8,9 +8,13 @@ class AccountMove(models.Model):
 
     def _post(self, soft=True):
         posted = super()._post(soft=soft)
-        posted.filtered(
+        usage_invoices = posted.filtered(
             lambda move: move.billbyte_run_id and move.move_type == "out_invoice"
-        )._billbyte_apply_customer_credit()
+        )
+        usage_invoices._billbyte_apply_customer_credit()
+        # What the credit left to pay is charged to the saved payment method of customers
+        # who opted in.
+        usage_invoices._billbyte_autopay_schedule()
         return posted
 
     def _billbyte_apply_customer_credit(self):
