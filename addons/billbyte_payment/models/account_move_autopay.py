@@ -76,6 +76,21 @@ class AccountMove(models.Model):
         help="The first charge and the company's retries.",
     )
 
+    billbyte_autopay_unknown = fields.Boolean(
+        string="Automatic Charge Outcome Unknown",
+        compute="_compute_billbyte_autopay_unknown",
+        help="The provider never answered an automatic charge of this invoice: it is asked "
+        "before any new attempt.",
+    )
+
+    @api.depends("transaction_ids.state", "transaction_ids.billbyte_autopay")
+    def _compute_billbyte_autopay_unknown(self):
+        for move in self:
+            move.billbyte_autopay_unknown = any(
+                tx.billbyte_autopay and tx._billbyte_autopay_unknown()
+                for tx in move.sudo().transaction_ids
+            )
+
     @api.depends("company_id.billbyte_autopay_retries")
     def _compute_billbyte_autopay_attempts_allowed(self):
         for move in self:
@@ -94,7 +109,9 @@ class AccountMove(models.Model):
             )
         )
         if due:
-            due.sudo().write({"billbyte_autopay_state": "queued", "billbyte_autopay_next_date": False})
+            due.sudo().write(
+                {"billbyte_autopay_state": "queued", "billbyte_autopay_next_date": False}
+            )
             due._billbyte_autopay_enqueue()
 
     def _billbyte_autopay_enqueue(self):
@@ -193,7 +210,9 @@ class AccountMove(models.Model):
         attempt = self.billbyte_autopay_attempts + 1
         self.billbyte_autopay_attempts = attempt
         # Earlier charges whose outcome we never heard of: ask the provider first.
-        unknown = transactions.filtered(lambda tx: tx.billbyte_autopay and tx._billbyte_autopay_unknown())
+        unknown = transactions.filtered(
+            lambda tx: tx.billbyte_autopay and tx._billbyte_autopay_unknown()
+        )
         if unknown:
             try:
                 with self.env.cr.savepoint():
@@ -282,8 +301,10 @@ class AccountMove(models.Model):
 
     def _billbyte_autopay_paid(self, tx):
         for invoice in self.filtered(
-            lambda move: move.billbyte_autopay_state != "paid"
-            and move.currency_id.is_zero(move.amount_residual)
+            lambda move: (
+                move.billbyte_autopay_state != "paid"
+                and move.currency_id.is_zero(move.amount_residual)
+            )
         ):
             invoice.write(
                 {
@@ -352,7 +373,9 @@ class AccountMove(models.Model):
                 invoice.activity_schedule(
                     "mail.mail_activity_data_todo",
                     user_id=(
-                        customer.user_id or invoice.invoice_user_id or self.env.ref("base.user_admin")
+                        customer.user_id
+                        or invoice.invoice_user_id
+                        or self.env.ref("base.user_admin")
                     ).id,
                     summary=self.env._(
                         "Automatic payment of %(invoice)s failed %(attempts)s times",

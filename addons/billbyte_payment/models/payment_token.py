@@ -15,7 +15,7 @@ class PaymentToken(models.Model):
         """A saved payment method the customer removed (or the provider disabled) is no
         longer charged: the customers who chose it for automatic payments are left without
         one, and told so on their record."""
-        super()._handle_archiving()
+        res = super()._handle_archiving()
         partners = (
             self.env["res.partner"]
             .sudo()
@@ -33,3 +33,4 @@ class PaymentToken(models.Model):
                 ),
                 subtype_xmlid="mail.mt_note",
             )
+        return res

@@ -102,9 +102,7 @@ class PaymentTransaction(models.Model):
                     )
                     continue
                 notification = {"reference": tx.reference}
-                StripeController._include_payment_intent_in_notification_data(
-                    intent, notification
-                )
+                StripeController._include_payment_intent_in_notification_data(intent, notification)
                 tx._handle_notification_data("stripe", notification)
 
     def _stripe_create_intent(self):

@@ -307,14 +307,17 @@ class StripeStandIn:
             if method == "POST" and key and key in self.idempotent:
                 first_form, status, body = self.idempotent[key]
                 if first_form != form:
-                    status, body = 400, {
-                        "error": {
-                            "message": "Keys for idempotent requests can only be used with the "
-                            "same parameters they were first used with. Try using a key other "
-                            "than '%s' if you meant to execute a different request." % key,
-                            "type": "idempotency_error",
-                        }
-                    }
+                    status, body = (
+                        400,
+                        {
+                            "error": {
+                                "message": "Keys for idempotent requests can only be used with the "
+                                "same parameters they were first used with. Try using a key other "
+                                f"than '{key}' if you meant to execute a different request.",
+                                "type": "idempotency_error",
+                            }
+                        },
+                    )
             else:
                 status, body = self._route(method, url.path, form)
                 if method == "POST" and key:
@@ -326,6 +329,36 @@ class StripeStandIn:
                 time.sleep(self.HANG_SECONDS)
                 return
         self._send(handler, status, body)
+
+    def _route_saved_cards(self, method, path, form):
+        """Saving a card (SetupIntents) and reading saved cards; None: not one of these."""
+        if path == "/v1/setup_intents" and method == "POST":
+            return self._create_setup_intent(form)
+        match = re.fullmatch(r"/v1/setup_intents/(\w+)", path)
+        if match and method == "GET":
+            setup_intent = self.setup_intents.get(match.group(1))
+            if not setup_intent:
+                return self._missing("setup_intent", match.group(1))
+            answer = self._public(setup_intent)
+            if form.get("expand[]") == "payment_method" and setup_intent["payment_method"]:
+                answer["payment_method"] = self.payment_methods[setup_intent["payment_method"]]
+            return 200, answer
+        match = re.fullmatch(r"/v1/payment_methods/(\w+)", path)
+        if match and method == "GET":
+            if match.group(1) not in self.payment_methods:
+                return self._missing("payment_method", match.group(1))
+            return 200, self.payment_methods[match.group(1)]
+        match = re.fullmatch(r"/v1/customers/(\w+)/payment_methods", path)
+        if match and method == "GET":
+            return 200, {
+                "object": "list",
+                "data": [
+                    pm for pm in self.payment_methods.values() if pm["customer"] == match.group(1)
+                ],
+                "has_more": False,
+                "url": path,
+            }
+        return None
 
     def _route(self, method, path, form):
         if path == "/v1/account" and method == "GET":
@@ -357,32 +390,10 @@ class StripeStandIn:
             return self._create_intent(form)
         if path == "/v1/payment_intents" and method == "GET":
             return self._list_intents(form)
-        if path == "/v1/setup_intents" and method == "POST":
-            return self._create_setup_intent(form)
-        match = re.fullmatch(r"/v1/setup_intents/(\w+)", path)
-        if match and method == "GET":
-            setup_intent = self.setup_intents.get(match.group(1))
-            if not setup_intent:
-                return self._missing("setup_intent", match.group(1))
-            answer = self._public(setup_intent)
-            if form.get("expand[]") == "payment_method" and setup_intent["payment_method"]:
-                answer["payment_method"] = self.payment_methods[setup_intent["payment_method"]]
-            return 200, answer
-        match = re.fullmatch(r"/v1/payment_methods/(\w+)", path)
-        if match and method == "GET":
-            if match.group(1) not in self.payment_methods:
-                return self._missing("payment_method", match.group(1))
-            return 200, self.payment_methods[match.group(1)]
-        match = re.fullmatch(r"/v1/customers/(\w+)/payment_methods", path)
-        if match and method == "GET":
-            return 200, {
-                "object": "list",
-                "data": [
-                    pm for pm in self.payment_methods.values() if pm["customer"] == match.group(1)
-                ],
-                "has_more": False,
-                "url": path,
-            }
+        if path.startswith(("/v1/setup_intents", "/v1/payment_methods", "/v1/customers/")):
+            answer = self._route_saved_cards(method, path, form)
+            if answer:
+                return answer
         match = re.fullmatch(r"/v1/payment_intents/(\w+)(/confirm)?", path)
         if match and match.group(1) in self.intents:
             intent = self.intents[match.group(1)]

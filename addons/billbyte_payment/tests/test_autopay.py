@@ -22,7 +22,7 @@ QUIET = (
     "odoo.addons.payment.models.payment_transaction",
     "odoo.http",
 )
-FAILED_SUBJECT = "Automatic payment of %s did not go through"
+FAILED_SUBJECT = "Automatic payment of %s failed"
 
 
 @tagged("post_install", "-at_install")
@@ -95,7 +95,9 @@ class TestAutopay(PaymentHttpCommon):
         token = self.env["payment.token"].search(
             [("partner_id", "=", self.contoso.id)], order="id desc", limit=1
         )
-        self.assertEqual(token.provider_ref, self.stripe_api.setup_intents[setup_intent_id]["customer"])
+        self.assertEqual(
+            token.provider_ref, self.stripe_api.setup_intents[setup_intent_id]["customer"]
+        )
         return token
 
     def portal_set_autopay(self, enabled, token_id):
@@ -147,8 +149,10 @@ class TestAutopay(PaymentHttpCommon):
         self.assertIn(reason, told[0].body)
         self.assertIn(self.contoso, told[0].partner_ids)
         notes = invoice.message_ids.filtered(
-            lambda m: m.subtype_id == self.env.ref("mail.mt_note")
-            and "Automatic payment failed" in m.body
+            lambda m: (
+                m.subtype_id == self.env.ref("mail.mt_note")
+                and "Automatic payment failed" in m.body
+            )
         )
         self.assertEqual(len(notes), mails)
 
@@ -166,7 +170,9 @@ class TestAutopay(PaymentHttpCommon):
         self.assertTrue(intent["off_session"])
         tx = invoice.transaction_ids.filtered(lambda t: t.state == "done")
         self.assertEqual(len(tx), 1)
-        self.assertEqual((tx.operation, tx.token_id, tx.provider_reference), ("offline", token, intent["id"]))
+        self.assertEqual(
+            (tx.operation, tx.token_id, tx.provider_reference), ("offline", token, intent["id"])
+        )
         self.assertEqual(self.payments_of(invoice), tx.payment_id)
         return tx
 
@@ -204,6 +210,14 @@ class TestAutopay(PaymentHttpCommon):
             invoice.message_ids.filtered(lambda m: "Paid automatically" in (m.body or ""))
         )
         self.assertFalse(self.failure_mails(invoice))
+        # Stripe's webhook of the same charge: acknowledged, nothing doubled.
+        body, headers = self.stripe_api.webhook_event(
+            tx.provider_reference, "payment_intent.succeeded"
+        )
+        response = self.url_open("/payment/stripe/webhook", data=body, headers=headers)
+        self.assertEqual(response.status_code, 200)
+        self.env.invalidate_all()
+        self.assert_paid_once(invoice, token)
 
         # The customer removes the card: nothing left to charge, the record says so.
         self.rpc("/payment/archive_token", {"token_id": token.id})
@@ -291,6 +305,7 @@ class TestAutopay(PaymentHttpCommon):
         self.assert_open_and_told(invoice, reason, attempts=1)
         tx = invoice.transaction_ids
         self.assertEqual((tx.state, tx.billbyte_autopay), ("draft", True))
+        self.assertIn("you will not be charged twice", self.failure_mails(invoice).body)
         self.assertEqual(self.stripe_api.charges, [])
         # Stripe still silent the next day: it cannot be asked about the first charge,
         # so nothing is charged again.
