@@ -151,7 +151,8 @@ class AccountMove(models.Model):
 
     def _billbyte_autopay_lock(self):
         """Hold the invoice row until the job ends: a second job of the same invoice
-        waits for its turn (and then sees what the first one did)."""
+        running meanwhile is retried a minute later (PostgreSQL refuses its lock, or its
+        snapshot, until the first one committed) and then sees what the first one did."""
         try:
             with self.env.cr.savepoint(flush=False):
                 self.env.cr.execute(
