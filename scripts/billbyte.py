@@ -28,6 +28,7 @@ OUR_MODULES = [
     "billbyte_budget",
     "billbyte_payment",
     "payment_perfect_money",
+    "billbyte_api",
 ]
 CACHE = Path(os.environ.get("BILLBYTE_CACHE", Path.home() / ".cache" / "billbyte"))
 DATA_DIR = CACHE / "data"

@@ -30,6 +30,7 @@
         "views/res_partner_views.xml",
         "views/res_config_settings_views.xml",
         "wizards/cloud_account_transfer_wizard_views.xml",
+        "views/external_billing_views.xml",
         "views/billbyte_billing_menus.xml",
         "views/billbyte_license_views.xml",
         "views/billbyte_license_menus.xml",

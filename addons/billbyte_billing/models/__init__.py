@@ -32,3 +32,6 @@ from . import billing_run_send
 from . import account_move_send
 from . import account_edi_xml_ubl_20
 from . import account_edi_xml_cii
+from . import external_billing
+from . import account_analytic_line_external
+from . import billing_run_external

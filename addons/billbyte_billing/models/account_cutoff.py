@@ -87,7 +87,8 @@ class AccountCutoff(models.Model):
              WHERE l.billbyte_cloud_account_id IS NOT NULL
                AND ca.company_id = %(company)s
                AND l.date <= %(date)s
-               AND (NOT l.billbyte_billed OR ml.id IS NULL
+               AND (NOT l.billbyte_billed
+                    OR (ml.id IS NULL AND l.billbyte_external_billing_id IS NULL)
                     OR ml.parent_state <> 'posted' OR ml.date > %(date)s)
              GROUP BY 1, 2, 3, 4, 5
              ORDER BY 1, 2, 4, 3

@@ -432,7 +432,8 @@ class BillbyteBillingRun(models.Model):
         )
         cr.execute("TRUNCATE bb_bill")
         cr.execute(
-            """
+            SQL(
+                """
             INSERT INTO bb_bill
             SELECT l.id, l.billbyte_cloud_account_id, s.partner_id, l.billbyte_currency_id,
                    l.product_id, COALESCE(l.billbyte_service_name, ''),
@@ -442,8 +443,12 @@ class BillbyteBillingRun(models.Model):
                                   AND l.date <= s.date_to
                                   AND (s.date_from IS NULL OR l.date >= s.date_from)
              WHERE NOT l.billbyte_billed
-               FOR UPDATE OF l
-            """
+            %s
+            """,
+                # A preview of what a run would bill (the API's line items) reads
+                # the lines without locking them against imports.
+                SQL("" if self.env.context.get("billbyte_preview") else "FOR UPDATE OF l"),
+            )
         )
         cr.execute("ANALYZE bb_bill")
         cr.execute(

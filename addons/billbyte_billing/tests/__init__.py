@@ -10,3 +10,4 @@ from . import test_reconciliation_partner_center
 from . import test_sending
 from . import test_einvoice
 from . import test_invoice_report
+from . import test_external_billing

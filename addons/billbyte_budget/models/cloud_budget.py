@@ -524,7 +524,8 @@ class BillbyteCloudBudget(models.Model):
     def get_budget_status(self):
         """The status of these budgets, for the portal, the API and XML-RPC: amounts
         as decimal strings with their currency, per service and the thresholds fired
-        in the current period. Runs with the caller's rights."""
+        in the current period. Runs with the caller's rights. What is missing is false
+        (XML-RPC has no null)."""
         self.check_access("read")
         result = []
         alerts = (
@@ -551,21 +552,21 @@ class BillbyteCloudBudget(models.Model):
                     "id": budget.id,
                     "name": budget_sudo.name,
                     "scope": budget_sudo.scope,
-                    "cloud_account_id": budget_sudo.cloud_account_id.id or None,
+                    "cloud_account_id": budget_sudo.cloud_account_id.id or False,
                     "customer_id": budget_sudo.partner_id.id,
                     "currency": currency.name,
-                    "period_start": fields.Date.to_string(budget_sudo.period_start),
-                    "period_end": fields.Date.to_string(budget_sudo.period_end),
-                    "amount": money(budget_sudo.amount) if budget_sudo.amount else None,
+                    "period_start": fields.Date.to_string(budget_sudo.period_start) or False,
+                    "period_end": fields.Date.to_string(budget_sudo.period_end) or False,
+                    "amount": money(budget_sudo.amount) if budget_sudo.amount else False,
                     "consumed": money(budget_sudo.consumed_amount),
                     "remaining": money(budget_sudo.remaining_amount)
                     if budget_sudo.amount
-                    else None,
+                    else False,
                     "consumed_percent": f"{budget_sudo.consumed_pct:.2f}",
                     "forecast": money(budget_sudo.forecast_amount),
                     "forecast_percent": f"{budget_sudo.forecast_pct:.2f}",
                     "forecast_reaches_100_on": fields.Date.to_string(budget_sudo.forecast_date)
-                    or None,
+                    or False,
                     "quota": {
                         "product": budget_sudo.product_id.display_name,
                         "quantity": str(budget_sudo.quota_qty),
@@ -573,7 +574,7 @@ class BillbyteCloudBudget(models.Model):
                         "unit": budget_sudo.quota_uom_id.name,
                     }
                     if budget_sudo.product_id
-                    else None,
+                    else False,
                     "status": budget_sudo.status,
                     "thresholds": [
                         {
@@ -605,7 +606,7 @@ class BillbyteCloudBudget(models.Model):
                         for limit in budget_sudo.service_limit_ids
                     ],
                     "last_evaluation": fields.Datetime.to_string(budget_sudo.last_evaluation)
-                    or None,
+                    or False,
                 }
             )
         return result

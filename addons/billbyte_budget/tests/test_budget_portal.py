@@ -1,5 +1,7 @@
 # Copyright 2026 BillByte
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import xmlrpc.client
+
 from odoo.tests import HttpCase, new_test_user, tagged
 
 
@@ -85,3 +87,23 @@ class TestBudgetPortal(HttpCase):
         self.assertIn("o_billbyte_cloud_budgets", page.text)
         self.assertIn("Contoso production cap", page.text)
         self.assertNotIn("Fabrikam secret cap", page.text)
+
+    def test_status_goes_over_xmlrpc(self):
+        """XML-RPC has no null: a budget without forecast date still answers."""
+        key = (
+            self.env["res.users.apikeys"]
+            .with_user(self.portal_user)
+            .sudo()
+            ._generate(None, "budget status", None)
+        )
+        proxy = xmlrpc.client.ServerProxy(f"{self.base_url()}/xmlrpc/2/object")
+        status = proxy.execute_kw(
+            self.env.cr.dbname,
+            self.portal_user.id,
+            key,
+            "billbyte.cloud.budget",
+            "get_budget_status",
+            [[self.own.id]],
+        )[0]
+        self.assertEqual(status["amount"], "250.00")
+        self.assertFalse(status["forecast_reaches_100_on"])

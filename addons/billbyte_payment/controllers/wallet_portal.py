@@ -9,6 +9,8 @@ from odoo.http import request
 from odoo.addons.billbyte_usage.controllers.portal import BillbyteCloudPortal
 from odoo.addons.payment import utils as payment_utils
 
+from ..models.payment_transaction import DEPOSIT_PREFIX
+
 
 class BillbyteCloudWalletSection(BillbyteCloudPortal):
     """The prepaid balance section of /my/cloud, and its top-up."""
@@ -37,6 +39,36 @@ class BillbyteCloudWalletSection(BillbyteCloudPortal):
         currency = request.env["res.currency"].search([("name", "=", status["currency"])], limit=1)
         value = float(value.quantize(Decimal(10) ** -currency.decimal_places))
         query = {
+            "amount": value,
+            "currency_id": currency.id,
+            "partner_id": partner.id,
+            "access_token": payment_utils.generate_access_token(partner.id, value, currency.id),
+        }
+        return request.redirect(f"/payment/pay?{urlencode(query)}")
+
+
+class BillbyteCloudDepositSection(BillbyteCloudWalletSection):
+    """The deposit section of /my/cloud, and its payment."""
+
+    def _billbyte_cloud_values(self, accounts):
+        values = super()._billbyte_cloud_values(accounts)
+        status = request.env.user.partner_id.get_deposit_status()[0]
+        asked = Decimal(status["required"]) > 0 or Decimal(status["received"]) > 0
+        values["cloud_deposit"] = status if asked else None
+        return values
+
+    @http.route(["/my/cloud/deposit/pay"], type="http", auth="user", methods=["POST"], website=True)
+    def portal_my_cloud_deposit_pay(self, **kwargs):
+        """Pay what is still missing of the deposit, on Odoo's own payment page."""
+        partner = request.env.user.partner_id
+        status = partner.get_deposit_status()[0]
+        missing = Decimal(status["required"]) - Decimal(status["received"])
+        if missing <= 0:
+            return request.redirect("/my/cloud?deposit=paid")
+        currency = request.env["res.currency"].search([("name", "=", status["currency"])], limit=1)
+        value = float(missing)
+        query = {
+            "reference": f"{DEPOSIT_PREFIX}-{status['customer_id']}",
             "amount": value,
             "currency_id": currency.id,
             "partner_id": partner.id,

@@ -6,9 +6,6 @@ from . import account_move
 from . import res_partner
 from . import cloud_account
 from . import account_payment
-from . import payment_transaction_autopay
 from . import payment_token
-from . import account_move_autopay
-from . import res_partner_autopay
 from . import res_company
 from . import res_config_settings

@@ -1,6 +1,6 @@
 # Copyright 2026 BillByte
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-from odoo import models
+from odoo import api, fields, models
 from odoo.tools import SQL
 
 
@@ -26,3 +26,47 @@ class BillbyteCloudAccount(models.Model):
             if rows:
                 self.env["res.partner"]._billbyte_wallet_check([row[0] for row in rows])
         return keys
+
+    billbyte_requires_deposit = fields.Boolean(
+        string="Needs a Paid Deposit",
+        tracking=True,
+        help="The account is kept suspended at its vendor until the customer's deposit is "
+        "paid, and suspended again if the deposit is refunded.",
+    )
+
+    def _billbyte_deposit_gate(self):
+        """Suspend accounts needing a deposit their customer has not paid; resume
+        those the gate suspended once it is paid."""
+        for account in self.filtered("billbyte_requires_deposit"):
+            customer = account.partner_id.commercial_partner_id
+            paid = customer._billbyte_deposit_paid()
+            if not paid and account.state == "active" and not account.enforcement_flag:
+                account.billbyte_suspend(
+                    self.env._("Awaiting the customer's deposit"), origin=customer
+                )
+            elif paid and (account.state == "suspended" or account.enforcement_flag):
+                last = self.env["billbyte.service.action"].search(
+                    [
+                        ("cloud_account_id", "=", account.id),
+                        ("action", "=", "suspend"),
+                        ("state", "in", ("done", "not_enforceable")),
+                    ],
+                    order="id desc",
+                    limit=1,
+                )
+                if last.origin == customer and last.reason == self.env._(
+                    "Awaiting the customer's deposit"
+                ):
+                    account.billbyte_resume(self.env._("Deposit paid"), origin=customer)
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        accounts = super().create(vals_list)
+        accounts.filtered("billbyte_requires_deposit")._billbyte_deposit_gate()
+        return accounts
+
+    def write(self, vals):
+        res = super().write(vals)
+        if vals.get("billbyte_requires_deposit"):
+            self._billbyte_deposit_gate()
+        return res

@@ -141,7 +141,7 @@ class TestWallet(BillingCommon, HttpCase):
         status = self.balance()
         self.assertEqual(status["daily_use"], "2.00")
         self.assertEqual(status["balance"], "0.00")
-        self.assertIsNone(status["lasts_until"])
+        self.assertFalse(status["lasts_until"])
         self.top_up(30)
         self.assertEqual(
             self.balance()["lasts_until"], fields.Date.to_string(today + timedelta(days=15))

@@ -9,6 +9,7 @@ import io
 import json
 import logging
 import tempfile
+import time
 from datetime import date, timedelta
 
 from odoo import fields
@@ -27,6 +28,7 @@ from .base import (
     Fetched,
     register_connector,
     service_timeout,
+    vendor_create_timeout,
 )
 
 _lt = LazyTranslate(__name__)
@@ -130,6 +132,7 @@ class AwsConnector(Connector):
 
     vendor_code = "aws"
     enforces = True
+    creates_accounts = True
 
     def __init__(self, connection):
         super().__init__(connection)
@@ -209,6 +212,70 @@ class AwsConnector(Connector):
             token = page.get("NextToken")
             if not token:
                 return accounts
+
+    # -- new accounts ----------------------------------------------------------
+    def portal_url(self, vendor_account_id, vendor_customer_id=None):
+        """Where the account is used and ordered from: its AWS console sign-in."""
+        return f"https://{vendor_account_id}.signin.aws.amazon.com/console"
+
+    def create_vendor_account(self, values):
+        """Create a linked account in the payer's Organization (CreateAccount) and
+        wait for AWS to finish it (DescribeCreateAccountStatus, polled for at most
+        `billbyte.vendor_create_timeout` seconds, 60 by default). `values`: name and
+        email (the new account's root user). Returns vendor_account_id,
+        vendor_customer_id (None), portal_url and AWS's answer in plain words."""
+        name = (values.get("name") or "").strip()
+        email = (values.get("email") or "").strip()
+        if not name or not email:
+            raise VendorError(
+                self.env._("AWS needs a name and an email address to create an account.")
+            )
+        org = self.client("organizations")
+        started = self._call(
+            self.env._("create the account %s", name),
+            org.create_account,
+            AccountName=name,
+            Email=email,
+        )["CreateAccountStatus"]
+        limit = vendor_create_timeout(self.env)
+        deadline = time.monotonic() + limit
+        status = started
+        while status.get("State") == "IN_PROGRESS":
+            if time.monotonic() > deadline:
+                raise VendorUnavailable(
+                    self.env._(
+                        "AWS is still creating the account %(name)s after %(seconds)s s "
+                        "(request %(request)s): look it up in the Organization later.",
+                        name=name,
+                        seconds=int(limit),
+                        request=started.get("Id"),
+                    )
+                )
+            time.sleep(1)
+            status = self._call(
+                self.env._("tell how the creation of %s goes", name),
+                org.describe_create_account_status,
+                CreateAccountRequestId=started["Id"],
+            )["CreateAccountStatus"]
+        if status.get("State") != "SUCCEEDED" or not status.get("AccountId"):
+            raise VendorError(
+                self.env._(
+                    "AWS could not create the account %(name)s: %(reason)s",
+                    name=name,
+                    reason=status.get("FailureReason") or status.get("State") or "-",
+                )
+            )
+        account_id = status["AccountId"]
+        return {
+            "vendor_account_id": account_id,
+            "vendor_customer_id": None,
+            "portal_url": self.portal_url(account_id),
+            "answer": self.env._(
+                "AWS created the account %(name)s (%(id)s) in the organization.",
+                name=name,
+                id=account_id,
+            ),
+        }
 
     # -- service management: service control policies -----------------------
     def _org_call(self, what, method, tolerate=(), **params):

@@ -34,6 +34,16 @@ def service_timeout(env):
         return 30.0
 
 
+def vendor_create_timeout(env):
+    """Seconds a request creating an account at the vendor waits for it to be made
+    (system parameter billbyte.vendor_create_timeout, 60 by default)."""
+    value = env["ir.config_parameter"].sudo().get_param("billbyte.vendor_create_timeout", "60")
+    try:
+        return max(float(value), 0.0)
+    except ValueError:
+        return 60.0
+
+
 def register_connector(cls):
     """Class decorator: the connector of connections of kind `cls.kind`."""
     CONNECTORS[cls.kind] = cls
@@ -52,7 +62,8 @@ class Connector:
     connection of this kind belongs to), `pulls` (whether it pulls on a schedule;
     a file upload connection does not), `sequence` (order in the kind list),
     `enforces` (whether it can suspend, resume and purge accounts at the vendor:
-    service management, see billbyte.service.action).
+    service management, see billbyte.service.action), `creates_accounts` (whether
+    create_vendor_account() can make a new customer's account at the vendor).
 
     Service management methods (suspend ... can_restrict) take a billbyte.cloud.account
     and return the vendor's answer in plain words. A refusal raises VendorError with
@@ -66,6 +77,7 @@ class Connector:
     pulls = True
     sequence = 100
     enforces = False
+    creates_accounts = False
 
     def __init__(self, connection):
         # Connectors read credentials, which only system administrators may read:
@@ -83,6 +95,20 @@ class Connector:
         vendor_account_id, name, and optionally vendor_customer_id, customer_name,
         email, status."""
         raise UserError(self.env._("This kind of connection cannot list the vendor's accounts."))
+
+    def create_vendor_account(self, values):
+        """Create an account of a new customer at the vendor (values: name, email,
+        domain, country, language ...). Returns a dict: vendor_account_id,
+        vendor_customer_id, portal_url (where the account is ordered and managed) and
+        answer (what the vendor said, in plain words). A refusal raises VendorError,
+        no answer VendorUnavailable."""
+        raise VendorError(
+            self.env._("%s connections cannot create accounts at the vendor.", self.label)
+        )
+
+    def portal_url(self, vendor_account_id, vendor_customer_id=None):
+        """The vendor's page where the account is ordered and managed, or None."""
+        return None
 
     def scopes(self):
         """What one scheduled pull covers, as scopes a failed run can be re-run with."""

@@ -151,6 +151,7 @@ class MicrosoftConnector(Connector):
     vendor_code = "microsoft"
     sequence = 20
     enforces = True
+    creates_accounts = True
     VENDOR = "Microsoft"
 
     def __init__(self, connection):
@@ -248,6 +249,110 @@ class MicrosoftConnector(Connector):
                     }
                 )
         return accounts
+
+    # -- new customers -----------------------------------------------------------
+    # The Azure plan, as a new customer's first subscription is ordered (Partner
+    # Center's product DZH318Z0BPS6, SKU 0001).
+    AZURE_PLAN_OFFER = "DZH318Z0BPS6:0001"
+
+    def portal_url(self, vendor_account_id, vendor_customer_id=None):
+        """The customer's subscriptions in Partner Center, where orders are placed."""
+        if not vendor_customer_id:
+            return None
+        return f"https://partner.microsoft.com/dashboard/v2/customers/{vendor_customer_id}/subscriptions"
+
+    def create_vendor_account(self, values):
+        """Create the customer in Partner Center (POST /v1/customers, its company and
+        billing profiles as documented) and order its first subscription, an Azure
+        plan unless values["offer_id"] names another offer (POST
+        /v1/customers/{tenant}/orders). `values`: name, domain (the new tenant's
+        <domain>.onmicrosoft.com prefix), email, country (ISO code), city, street, zip,
+        state, phone, first_name, last_name, language (Odoo code, e.g. en_US).
+        Returns vendor_account_id (the subscription), vendor_customer_id (the
+        tenant), portal_url and answer."""
+        name = (values.get("name") or "").strip()
+        domain = (values.get("domain") or "").strip().lower()
+        if domain and "." not in domain:
+            domain = f"{domain}.onmicrosoft.com"
+        lang = (values.get("language") or "en_US").replace("-", "_")
+        culture = lang.replace("_", "-").upper() if "_" in lang else "EN-US"
+        body = {
+            "CompanyProfile": {"Domain": domain},
+            "BillingProfile": {
+                "Culture": culture,
+                "Email": values.get("email") or "",
+                "Language": lang.split("_")[0],
+                "CompanyName": name,
+                "DefaultAddress": {
+                    "FirstName": values.get("first_name") or "",
+                    "LastName": values.get("last_name") or "",
+                    "AddressLine1": values.get("street") or "",
+                    "City": values.get("city") or "",
+                    "State": values.get("state") or "",
+                    "PostalCode": values.get("zip") or "",
+                    "Country": (values.get("country") or "").upper(),
+                    "PhoneNumber": values.get("phone") or "",
+                },
+            },
+        }
+        token = self.token(self.partner_center_url)
+        headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
+        # One try: a creation sent again after a lost answer would make a second customer.
+        http = VendorHttp(self.env, self.session, self.VENDOR, tries=1)
+        customer = http.request(
+            "POST",
+            f"{self.partner_center_url}/v1/customers",
+            self.env._("the creation of customer %s", name),
+            headers=headers,
+            json=body,
+        ).json()
+        tenant = customer.get("id") or (customer.get("companyProfile") or {}).get("tenantId")
+        if not tenant:
+            raise VendorError(self.env._("Partner Center created no customer id for %s.", name))
+        offer = values.get("offer_id") or self.AZURE_PLAN_OFFER
+        order = http.request(
+            "POST",
+            f"{self.partner_center_url}/v1/customers/{tenant}/orders",
+            self.env._("the first order of customer %s", name),
+            headers=headers,
+            json={
+                "ReferenceCustomerId": tenant,
+                "BillingCycle": "monthly",
+                "LineItems": [
+                    {
+                        "LineItemNumber": 0,
+                        "OfferId": offer,
+                        "Quantity": 1,
+                        "FriendlyName": values.get("account_name") or name,
+                    }
+                ],
+            },
+        ).json()
+        line_items = order.get("lineItems") or []
+        subscription = (line_items[0] if line_items else {}).get("subscriptionId")
+        if not subscription:
+            raise VendorUnavailable(
+                self.env._(
+                    "Partner Center created customer %(tenant)s but its order %(order)s has "
+                    "no subscription yet (status %(status)s).",
+                    tenant=tenant,
+                    order=order.get("id") or "-",
+                    status=order.get("status") or "-",
+                )
+            )
+        return {
+            "vendor_account_id": subscription,
+            "vendor_customer_id": tenant,
+            "portal_url": self.portal_url(subscription, tenant),
+            "answer": self.env._(
+                "Partner Center created customer %(name)s (tenant %(tenant)s) and its "
+                "subscription %(subscription)s (order %(order)s).",
+                name=name,
+                tenant=tenant,
+                subscription=subscription,
+                order=order.get("id") or "-",
+            ),
+        }
 
     # -- service management: the subscription's status -------------------------
     def _subscription_url(self, account):

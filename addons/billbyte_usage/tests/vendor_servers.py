@@ -115,7 +115,9 @@ class PartnerCenterStandIn:
     """Entra ID token endpoint, Graph billing reconciliation v2 (export request,
     operation, blobs) and the Partner Center customers API, over HTTPS; one
     subscription is read and changed (status) as Partner Center documents it:
-    GET and PATCH /v1/customers/{customer-tenant-id}/subscriptions/{id}."""
+    GET and PATCH /v1/customers/{customer-tenant-id}/subscriptions/{id}; customers
+    are created (POST /v1/customers) and order subscriptions (POST
+    /v1/customers/{customer-tenant-id}/orders)."""
 
     TENANT = "contoso-partner.onmicrosoft.com"
     CLIENT_ID = "11111111-2222-3333-4444-555555555555"
@@ -163,6 +165,9 @@ class PartnerCenterStandIn:
         self.requests = []
         self.export_bodies = []
         self.customers = {}
+        # Customers created (the POST bodies) and orders placed (tenant, body).
+        self.customer_bodies = []
+        self.orders = []
         # Subscription status changes: what the PATCH requests carried, as
         # (path, headers, body); a refusal answered instead, as (status, body); a
         # subscription Microsoft keeps suspended whatever it is asked; seconds to
@@ -189,7 +194,7 @@ class PartnerCenterStandIn:
         handler.end_headers()
         handler.wfile.write(data)
 
-    def _handle(self, handler, method):
+    def _handle(self, handler, method):  # noqa: C901 (one dispatcher of every route)
         url = urlparse(handler.path)
         path = url.path
         length = int(handler.headers.get("Content-Length") or 0)
@@ -252,6 +257,8 @@ class PartnerCenterStandIn:
             )
         if path.startswith("/v1.0/reports/partners/billing/operations/"):
             return self._operation(handler, path.rsplit("/", 1)[1])
+        if method == "POST" and path.startswith("/v1/customers"):
+            return self._create(handler, path, json.loads(body or b"{}"))
         if path == "/v1/customers":
             items = [
                 {
@@ -277,6 +284,132 @@ class PartnerCenterStandIn:
             ]
             return self._send_collection(handler, items)
         return self._send(handler, 404, {"error": {"code": "NotFound", "message": path}})
+
+    # -- new customers and their orders ------------------------------------------
+    def _create(self, handler, path, body):
+        parts = path.split("/")
+        if path == "/v1/customers":
+            return self._create_customer(handler, body)
+        if len(parts) == 5 and parts[4] == "orders":
+            return self._create_order(handler, parts[3], body)
+        return self._send(handler, 404, {"error": {"code": "NotFound", "message": path}})
+
+    def _create_customer(self, handler, body):
+        """POST /v1/customers as Partner Center documents it: a company profile with
+        the new tenant's domain, a billing profile with culture, email, language,
+        company name and default address (country required)."""
+        lower = {key.lower(): value for key, value in body.items()}
+        company = {k.lower(): v for k, v in (lower.get("companyprofile") or {}).items()}
+        billing = {k.lower(): v for k, v in (lower.get("billingprofile") or {}).items()}
+        address = {k.lower(): v for k, v in (billing.get("defaultaddress") or {}).items()}
+        self.customer_bodies.append(body)
+        missing = [
+            name
+            for name, value in (
+                ("CompanyProfile.Domain", company.get("domain")),
+                ("BillingProfile.Email", billing.get("email")),
+                ("BillingProfile.CompanyName", billing.get("companyname")),
+                ("BillingProfile.Culture", billing.get("culture")),
+                ("BillingProfile.Language", billing.get("language")),
+                ("BillingProfile.DefaultAddress.Country", address.get("country")),
+            )
+            if not value
+        ]
+        if missing:
+            return self._send(
+                handler,
+                400,
+                {
+                    "code": "600035",
+                    "description": f"Missing required fields: {', '.join(missing)}",
+                    "source": "PartnerFD",
+                },
+            )
+        domain = company["domain"].lower()
+        if any(c["domain"] == domain for c in self.customers.values()):
+            return self._send(
+                handler,
+                409,
+                {
+                    "code": "600013",
+                    "description": f"The domain {domain} is already in use.",
+                    "source": "PartnerFD",
+                },
+            )
+        tenant = str(uuid.uuid4())
+        self.customers[tenant] = {
+            "name": billing["companyname"],
+            "domain": domain,
+            "subscriptions": [],
+        }
+        return self._send(
+            handler,
+            201,
+            {
+                "id": tenant,
+                "commerceId": tenant,
+                "companyProfile": {
+                    "tenantId": tenant,
+                    "domain": domain,
+                    "companyName": billing["companyname"],
+                },
+                "billingProfile": dict(body.get("BillingProfile") or {}),
+                "relationshipToPartner": "reseller",
+                "userCredentials": {"userName": f"admin@{domain}", "password": "Pa55word!"},
+                "attributes": {"objectType": "Customer"},
+            },
+        )
+
+    def _create_order(self, handler, customer_id, body):
+        """POST /v1/customers/{tenant}/orders: each line item becomes a subscription."""
+        customer = self.customers.get(customer_id)
+        if not customer:
+            return self._send(
+                handler,
+                404,
+                {"code": "600008", "description": "Customer not found.", "source": "PartnerFD"},
+            )
+        lower = {key.lower(): value for key, value in body.items()}
+        items = lower.get("lineitems") or []
+        if not items:
+            return self._send(
+                handler, 400, {"code": "900100", "description": "An order needs line items."}
+            )
+        order_id = uuid.uuid4().hex[:12]
+        answered = []
+        for number, item in enumerate(items):
+            item = {key.lower(): value for key, value in item.items()}
+            subscription = self.add_subscription(
+                customer_id,
+                str(uuid.uuid4()),
+                offerId=item.get("offerid"),
+                offerName="Azure plan",
+                friendlyName=item.get("friendlyname") or "Azure plan",
+                quantity=item.get("quantity") or 1,
+                orderId=order_id,
+            )
+            answered.append(
+                {
+                    "lineItemNumber": item.get("lineitemnumber", number),
+                    "offerId": item.get("offerid"),
+                    "subscriptionId": subscription["id"],
+                    "friendlyName": subscription["friendlyName"],
+                    "quantity": subscription["quantity"],
+                }
+            )
+        self.orders.append((customer_id, body))
+        return self._send(
+            handler,
+            201,
+            {
+                "id": order_id,
+                "referenceCustomerId": customer_id,
+                "billingCycle": lower.get("billingcycle") or "monthly",
+                "lineItems": answered,
+                "status": "completed",
+                "attributes": {"objectType": "Order"},
+            },
+        )
 
     # -- one subscription ------------------------------------------------------
     def add_subscription(self, customer_id, subscription_id, status="active", **fields):

@@ -1,0 +1,4 @@
+from . import test_api_auth
+from . import test_api_customers
+from . import test_api_billing
+from . import test_webhooks
