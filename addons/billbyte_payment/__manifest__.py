@@ -3,8 +3,9 @@
 {
     "name": "BillByte Cloud Payments",
     "summary": "Customers pay cloud usage invoices in the portal with PayPal or a card "
-    "(Stripe); guided merchant sign-up and credential checks; credit carried forward",
-    "version": "18.0.1.2.0",
+    "(Stripe) or automatically with a saved card; guided merchant sign-up and credential "
+    "checks; credit carried forward; prepaid wallet",
+    "version": "18.0.1.3.0",
     "category": "Sales/Cloud Billing",
     "website": "https://github.com/billbyte/billbyte-odoo",
     "author": "BillByte",
@@ -25,7 +26,11 @@
         "views/billbyte_payment_menus.xml",
         "data/mail_template_data.xml",
         "data/wallet_data.xml",
+        "data/autopay_data.xml",
         "views/res_partner_views.xml",
+        "views/account_move_views.xml",
+        "views/res_config_settings_views.xml",
         "views/portal_templates.xml",
+        "views/portal_autopay_templates.xml",
     ],
 }

@@ -1,2 +1,3 @@
 from . import portal
 from . import wallet_portal
+from . import autopay_portal

@@ -6,5 +6,6 @@ from . import account_move
 from . import res_partner
 from . import cloud_account
 from . import account_payment
+from . import payment_token
 from . import res_company
 from . import res_config_settings

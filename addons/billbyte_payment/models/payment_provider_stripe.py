@@ -1,7 +1,7 @@
 # Copyright 2026 BillByte
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 import logging
-from urllib.parse import urlparse
+from urllib.parse import urlencode, urlparse
 
 import requests
 
@@ -54,19 +54,48 @@ class PaymentProvider(models.Model):
             _logger.warning(
                 "Stripe gave no usable answer to %s %s", method, endpoint, exc_info=True
             )
-            raise ValidationError(self._billbyte_stripe_no_answer(endpoint, method)) from error
+            raise ValidationError(
+                self._billbyte_stripe_no_answer(endpoint, method, offline)
+            ) from error
         except ValidationError as error:
             if isinstance(error.__context__, requests.exceptions.ConnectionError):
-                raise ValidationError(self._billbyte_stripe_no_answer(endpoint, method)) from error
+                raise ValidationError(
+                    self._billbyte_stripe_no_answer(endpoint, method, offline)
+                ) from error
             raise
 
-    def _billbyte_stripe_no_answer(self, endpoint, method):
+    def _billbyte_stripe_no_answer(self, endpoint, method, offline=False):
         path = urlparse(endpoint).path.rstrip("/").rsplit("/v1/", 1)[-1]
+        if offline and method == "POST" and path == "payment_intents":
+            # An offline PaymentIntent is confirmed as it is created: it may have charged.
+            return self.env._(
+                "Stripe did not answer: whether the card was charged is not known yet."
+            )
         if method == "POST" and path in STRIPE_CREATIONS:
             return self.env._(
                 "Stripe did not answer. Nothing was charged: please try again in a few minutes."
             )
         return self.env._("Stripe did not answer: please try again in a few minutes.")
+
+    def _billbyte_stripe_list_intents(self, customer, since):
+        """The PaymentIntents of a Stripe customer created since this Unix time (Stripe's
+        list API, every page)."""
+        self.ensure_one()
+        intents, query = [], {"customer": customer, "created[gte]": int(since), "limit": 100}
+        while True:
+            answer = self._stripe_make_request(f"payment_intents?{urlencode(query)}", method="GET")
+            if "error" in answer or answer.get("object") != "list":
+                raise ValidationError(
+                    self.env._(
+                        "Stripe did not list the payments of %(customer)s: %(reason)s",
+                        customer=customer,
+                        reason=(answer.get("error") or {}).get("message") or answer,
+                    )
+                )
+            intents += answer["data"]
+            if not answer.get("has_more") or not answer["data"]:
+                return intents
+            query["starting_after"] = answer["data"][-1]["id"]
 
     def _billbyte_check_stripe_credentials(self, credentials):
         """Read the Stripe account these keys belong to (one call)."""

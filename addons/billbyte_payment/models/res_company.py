@@ -1,6 +1,7 @@
 # Copyright 2026 BillByte
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-from odoo import fields, models
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
 
 
 class ResCompany(models.Model):
@@ -19,3 +20,17 @@ class ResCompany(models.Model):
         help="The deposit asked of a customer without an amount of their own: this many "
         "months of their average monthly usage of the last three months.",
     )
+    billbyte_autopay_retries = fields.Integer(
+        string="Automatic Payment Retries",
+        default=3,
+        help="A failed automatic payment of a usage invoice is tried again once a day, at most "
+        "this many times; then it stops and the customer's salesperson gets an activity. "
+        "0: no retry.",
+    )
+
+    @api.constrains("billbyte_autopay_retries")
+    def _check_billbyte_autopay_retries(self):
+        if any(company.billbyte_autopay_retries < 0 for company in self):
+            raise ValidationError(
+                self.env._("The number of automatic payment retries cannot be negative.")
+            )

@@ -12,3 +12,6 @@ class ResConfigSettings(models.TransientModel):
     billbyte_deposit_months = fields.Float(
         related="company_id.billbyte_deposit_months", readonly=False
     )
+    billbyte_autopay_retries = fields.Integer(
+        related="company_id.billbyte_autopay_retries", readonly=False
+    )

@@ -6,3 +6,4 @@ from . import test_payment_accounting
 from . import test_standard_groups
 from . import test_wallet
 from . import test_deposit
+from . import test_autopay

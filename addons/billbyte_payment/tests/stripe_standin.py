@@ -13,9 +13,23 @@
   (``requires_action`` with a ``redirect_to_url`` next action);
 - the bank's 3-D Secure page: ``authenticate()`` completes or fails it and returns the
   URL Stripe sends the customer back to;
-- webhook events signed as Stripe signs them (``Stripe-Signature: t=...,v1=...``).
+- webhook events signed as Stripe signs them (``Stripe-Signature: t=...,v1=...``);
+- saving a card (Odoo's validation flow): ``POST /v1/setup_intents``, its confirmation by
+  Stripe.js (``confirm_setup()``), ``GET /v1/setup_intents/<id>``, ``GET
+  /v1/payment_methods/<id>``, ``GET /v1/customers/<id>/payment_methods``;
+- off-session charges of a saved card: ``POST /v1/payment_intents`` with ``confirm=true``,
+  ``off_session=true``, ``customer`` and ``payment_method`` (a ``pm_...`` id attached to
+  that customer), answered 402 ``card_declined`` for ``pm_card_chargeCustomerFail`` (saved
+  fine, every charge declined, as Stripe's test card 4000000000000341) and ``expired_card``
+  once a saved card expired (``expire()``); ``fund()`` makes a saved card's issuer accept
+  again. ``Idempotency-Key`` is honoured as Stripe does: the same key and parameters get
+  the first answer again, nothing charged twice;
+- ``GET /v1/payment_intents?customer=...&created[gte]=...``: the customer's
+  PaymentIntents, newest first.
 
-Wrong keys get Stripe's 401 answer; ``hang`` makes chosen paths never answer.
+Wrong keys get Stripe's 401 answer; ``hang`` makes chosen paths never answer;
+``lose_answer`` makes them do what they were asked and then never answer (the answer is
+lost on its way back).
 """
 
 import hashlib
@@ -56,6 +70,23 @@ TEST_CARDS = {
         },
     },
     "pm_card_threeDSecure2Required": {"brand": "visa", "last4": "3220", "outcome": "3ds"},
+    # Saved without a fuss, declined at every charge (Stripe's 4000000000000341).
+    "pm_card_chargeCustomerFail": {
+        "brand": "visa",
+        "last4": "0341",
+        "outcome": "succeeded",
+        "charge_error": {
+            "code": "card_declined",
+            "decline_code": "generic_decline",
+            "message": "Your card was declined.",
+        },
+    },
+}
+EXPIRED_CARD_ERROR = {
+    "code": "expired_card",
+    "decline_code": "expired_card",
+    "param": "exp_month",
+    "message": "Your card has expired.",
 }
 
 
@@ -100,9 +131,13 @@ class StripeStandIn:
         self.customers = {}
         self.intents = {}
         self.payment_methods = {}
+        self.setup_intents = {}
+        self.card_of = {}  # payment method id -> test card it was made from
+        self.idempotent = {}  # Idempotency-Key -> (form, status, answer)
         self.requests = []  # (method, path, form)
         self.charges = []  # charge ids: money taken
         self.hang = {}  # path pattern -> times (None: always)
+        self.lose_answer = {}  # path pattern -> times (None: always)
         self.charges_enabled = True
 
     def stop(self):
@@ -158,6 +193,49 @@ class StripeStandIn:
                 }
             )
         )
+
+    def confirm_setup(self, setup_intent_id, client_secret, payment_method, return_url):
+        """What Stripe.js does when the customer saves a card (``confirmSetup``): (HTTP
+        status, answer); on success Stripe sends the browser to ``redirect_url()``."""
+        form = {
+            "payment_method": payment_method,
+            "return_url": return_url,
+            "client_secret": client_secret,
+            "key": self.PUBLISHABLE_KEY,
+        }
+        with self.lock:
+            return self._confirm_setup(self.setup_intents[setup_intent_id], form)
+
+    def setup_return_url(self, setup_intent_id):
+        """Where Stripe sends the customer's browser after a confirmed SetupIntent."""
+        setup_intent = self.setup_intents[setup_intent_id]
+        return_url = setup_intent["return_url"]
+        separator = "&" if "?" in return_url else "?"
+        return (
+            return_url
+            + separator
+            + urlencode(
+                {
+                    "setup_intent": setup_intent_id,
+                    "setup_intent_client_secret": setup_intent["client_secret"],
+                    "redirect_status": setup_intent["status"],
+                }
+            )
+        )
+
+    def fund(self, payment_method_id):
+        """The issuer of a saved card accepts its charges again (funds arrived)."""
+        with self.lock:
+            self.card_of[payment_method_id] = "pm_card_visa"
+
+    def expire(self, payment_method_id):
+        """A saved card reaches its expiry date: Stripe declines its charges."""
+        with self.lock:
+            self.payment_methods[payment_method_id]["card"].update(exp_month=1, exp_year=2020)
+
+    def charged_intents(self):
+        """The PaymentIntents that took money."""
+        return [intent for intent in self.intents.values() if intent["status"] == "succeeded"]
 
     def webhook_event(self, intent_id, event_type, secret=None):
         """The webhook call Stripe makes: (JSON body, headers)."""
@@ -224,9 +302,63 @@ class StripeStandIn:
                     }
                 },
             )
+        key = handler.headers.get("Idempotency-Key")
         with self.lock:
-            status, body = self._route(method, url.path, form)
+            if method == "POST" and key and key in self.idempotent:
+                first_form, status, body = self.idempotent[key]
+                if first_form != form:
+                    status, body = (
+                        400,
+                        {
+                            "error": {
+                                "message": "Keys for idempotent requests can only be used with the "
+                                "same parameters they were first used with. Try using a key other "
+                                f"than '{key}' if you meant to execute a different request.",
+                                "type": "idempotency_error",
+                            }
+                        },
+                    )
+            else:
+                status, body = self._route(method, url.path, form)
+                if method == "POST" and key:
+                    self.idempotent[key] = (form, status, body)
+        for pattern, times in list(self.lose_answer.items()):
+            if re.fullmatch(pattern, url.path) and (times is None or times > 0):
+                if times is not None:
+                    self.lose_answer[pattern] = times - 1
+                time.sleep(self.HANG_SECONDS)
+                return
         self._send(handler, status, body)
+
+    def _route_saved_cards(self, method, path, form):
+        """Saving a card (SetupIntents) and reading saved cards; None: not one of these."""
+        if path == "/v1/setup_intents" and method == "POST":
+            return self._create_setup_intent(form)
+        match = re.fullmatch(r"/v1/setup_intents/(\w+)", path)
+        if match and method == "GET":
+            setup_intent = self.setup_intents.get(match.group(1))
+            if not setup_intent:
+                return self._missing("setup_intent", match.group(1))
+            answer = self._public(setup_intent)
+            if form.get("expand[]") == "payment_method" and setup_intent["payment_method"]:
+                answer["payment_method"] = self.payment_methods[setup_intent["payment_method"]]
+            return 200, answer
+        match = re.fullmatch(r"/v1/payment_methods/(\w+)", path)
+        if match and method == "GET":
+            if match.group(1) not in self.payment_methods:
+                return self._missing("payment_method", match.group(1))
+            return 200, self.payment_methods[match.group(1)]
+        match = re.fullmatch(r"/v1/customers/(\w+)/payment_methods", path)
+        if match and method == "GET":
+            return 200, {
+                "object": "list",
+                "data": [
+                    pm for pm in self.payment_methods.values() if pm["customer"] == match.group(1)
+                ],
+                "has_more": False,
+                "url": path,
+            }
+        return None
 
     def _route(self, method, path, form):
         if path == "/v1/account" and method == "GET":
@@ -256,6 +388,12 @@ class StripeStandIn:
             return 200, customer
         if path == "/v1/payment_intents" and method == "POST":
             return self._create_intent(form)
+        if path == "/v1/payment_intents" and method == "GET":
+            return self._list_intents(form)
+        if path.startswith(("/v1/setup_intents", "/v1/payment_methods", "/v1/customers/")):
+            answer = self._route_saved_cards(method, path, form)
+            if answer:
+                return answer
         match = re.fullmatch(r"/v1/payment_intents/(\w+)(/confirm)?", path)
         if match and match.group(1) in self.intents:
             intent = self.intents[match.group(1)]
@@ -315,7 +453,157 @@ class StripeStandIn:
             "livemode": False,
         }
         self.intents[intent_id] = intent
+        # Stripe reads booleans case-insensitively (Odoo sends Python's "True").
+        if form.get("confirm", "").lower() == "true":
+            return self._charge_saved(intent, form)
         return 200, intent
+
+    def _missing(self, kind, object_id, param=None):
+        return 404, {
+            "error": {
+                "code": "resource_missing",
+                "message": f"No such {kind}: '{object_id}'",
+                "param": param or kind,
+                "type": "invalid_request_error",
+            }
+        }
+
+    @staticmethod
+    def _public(stripe_object):
+        """A Stripe object as the API shows it (the stand-in's own keys left out)."""
+        return {key: value for key, value in stripe_object.items() if key != "return_url"}
+
+    def _charge_saved(self, intent, form):
+        """A PaymentIntent created with ``confirm=true`` and a saved payment method: an
+        off-session charge (what Odoo's offline payments by token send)."""
+        payment_method_id = form.get("payment_method")
+        payment_method = self.payment_methods.get(payment_method_id)
+        if not payment_method:
+            del self.intents[intent["id"]]
+            return self._missing("PaymentMethod", payment_method_id, param="payment_method")
+        if payment_method["customer"] != form.get("customer"):
+            del self.intents[intent["id"]]
+            return 400, {
+                "error": {
+                    "code": "payment_intent_invalid_parameter",
+                    "message": "The provided PaymentMethod was previously used with a PaymentIntent "
+                    "without Customer attachment, shared with a connected account without Customer "
+                    "attachment, or was detached from a Customer. It may not be used again.",
+                    "param": "payment_method",
+                    "type": "invalid_request_error",
+                }
+            }
+        intent["payment_method"] = payment_method_id
+        intent["off_session"] = form.get("off_session", "").lower() == "true"
+        card = payment_method["card"]
+        error = None
+        if (card["exp_year"], card["exp_month"]) < time.gmtime()[:2]:
+            error = EXPIRED_CARD_ERROR
+        else:
+            error = TEST_CARDS[self.card_of[payment_method_id]].get("charge_error")
+        if error:
+            error = {
+                **error,
+                "doc_url": f"https://stripe.com/docs/error-codes/{error['code'].replace('_', '-')}",
+                "type": "card_error",
+                "payment_method": payment_method,
+            }
+            intent.update(
+                status="requires_payment_method", payment_method=None, last_payment_error=error
+            )
+            return 402, {"error": {**error, "payment_intent": dict(intent)}}
+        self._succeed(intent)
+        answer = dict(intent)
+        if form.get("expand[]") == "payment_method":
+            answer["payment_method"] = payment_method
+        return 200, answer
+
+    def _list_intents(self, form):
+        """``GET /v1/payment_intents``: newest first, filtered by customer and creation."""
+        intents = sorted(self.intents.values(), key=lambda i: (i["created"], i["id"]), reverse=True)
+        if form.get("customer"):
+            intents = [i for i in intents if i["customer"] == form["customer"]]
+        if form.get("created[gte]"):
+            intents = [i for i in intents if i["created"] >= int(form["created[gte]"])]
+        if form.get("starting_after"):
+            ids = [i["id"] for i in intents]
+            intents = intents[ids.index(form["starting_after"]) + 1 :]
+        limit = int(form.get("limit") or 10)
+        return 200, {
+            "object": "list",
+            "data": intents[:limit],
+            "has_more": len(intents) > limit,
+            "url": "/v1/payment_intents",
+        }
+
+    def _create_setup_intent(self, form):
+        setup_intent_id = _stripe_id("seti")
+        setup_intent = {
+            "id": setup_intent_id,
+            "object": "setup_intent",
+            "client_secret": f"{setup_intent_id}_secret_{_stripe_id('x', 25)[2:]}",
+            "customer": form.get("customer"),
+            "description": form.get("description"),
+            "payment_method": None,
+            "payment_method_types": [form.get("payment_method_types[]", "card")],
+            "status": "requires_payment_method",
+            "usage": "off_session",
+            "last_setup_error": None,
+            "next_action": None,
+            "mandate": None,
+            "created": int(time.time()),
+            "livemode": False,
+        }
+        self.setup_intents[setup_intent_id] = setup_intent
+        return 200, self._public(setup_intent)
+
+    def _confirm_setup(self, setup_intent, form):
+        if form.get("client_secret") != setup_intent["client_secret"]:
+            return 400, {
+                "error": {
+                    "code": "setup_intent_invalid_parameter",
+                    "message": "The client_secret provided does not match the client_secret "
+                    "associated with the SetupIntent.",
+                    "type": "invalid_request_error",
+                }
+            }
+        payment_method = self._new_payment_method(form["payment_method"], setup_intent["customer"])
+        card = TEST_CARDS[form["payment_method"]]
+        setup_intent["return_url"] = form.get("return_url")
+        if card["outcome"] == "declined":
+            error = {
+                **card["error"],
+                "type": "card_error",
+                "payment_method": payment_method,
+            }
+            setup_intent.update(status="requires_payment_method", last_setup_error=error)
+            return 402, {"error": {**error, "setup_intent": self._public(setup_intent)}}
+        payment_method["customer"] = setup_intent["customer"]
+        setup_intent.update(
+            status="succeeded", payment_method=payment_method["id"], last_setup_error=None
+        )
+        return 200, self._public(setup_intent)
+
+    def _new_payment_method(self, test_card, customer):
+        card = TEST_CARDS[test_card]
+        payment_method = {
+            "id": _stripe_id("pm"),
+            "object": "payment_method",
+            "type": "card",
+            "card": {
+                "brand": card["brand"],
+                "last4": card["last4"],
+                "exp_month": 12,
+                "exp_year": 2034,
+                "country": "US",
+                "funding": "credit",
+            },
+            "customer": customer,
+            "livemode": False,
+        }
+        self.payment_methods[payment_method["id"]] = payment_method
+        self.card_of[payment_method["id"]] = test_card
+        return payment_method
 
     def _confirm(self, intent, form):
         if form.get("client_secret") != intent["client_secret"]:
@@ -337,22 +625,7 @@ class StripeStandIn:
                 }
             }
         card = TEST_CARDS[form["payment_method"]]
-        payment_method = {
-            "id": _stripe_id("pm"),
-            "object": "payment_method",
-            "type": "card",
-            "card": {
-                "brand": card["brand"],
-                "last4": card["last4"],
-                "exp_month": 12,
-                "exp_year": 2034,
-                "country": "US",
-                "funding": "credit",
-            },
-            "customer": intent["customer"],
-            "livemode": False,
-        }
-        self.payment_methods[payment_method["id"]] = payment_method
+        payment_method = self._new_payment_method(form["payment_method"], intent["customer"])
         if card["outcome"] == "declined":
             error = {
                 **card["error"],
