@@ -29,7 +29,9 @@ class AccountPayment(models.Model):
         if customers:
             self.env["res.partner"]._billbyte_wallet_check(customers.commercial_partner_id.ids)
             customers._billbyte_deposit_changed()
-        return res
+        # Odoo's answers nothing, which XML-RPC cannot carry: an OSS/BSS posting a
+        # payment over RPC gets True.
+        return True if res is None else res
 
     def action_draft(self):
         """A payment taken back (reset, cancelled) lowers the balance; a deposit's
