@@ -51,6 +51,13 @@ class ResPartner(models.Model):
         "Suspend: also suspend the customer's cloud accounts at their vendor until a "
         "top-up brings the balance back above the floor.",
     )
+    billbyte_wallet_topup_amount = fields.Monetary(
+        string="Automatic Top-up",
+        currency_field="billbyte_wallet_currency_id",
+        groups="billbyte_catalog.group_billbyte_user,account.group_account_invoice",
+        help="When the balance reaches its floor, charge this amount to the customer's "
+        "saved payment method for automatic payment (empty: no automatic top-up).",
+    )
     billbyte_wallet_currency_id = fields.Many2one(
         "res.currency",
         compute="_compute_billbyte_wallet_currency_id",
@@ -223,6 +230,8 @@ class ResPartner(models.Model):
     def _billbyte_wallet_ran_low(self):
         template = self.env.ref("billbyte_payment.mail_template_wallet_low")
         for partner in self.filtered(lambda p: p.billbyte_wallet_state == "low"):
+            if partner._billbyte_wallet_auto_top_up():
+                continue
             partner.message_post_with_source(
                 template,
                 message_type="comment",
@@ -246,6 +255,56 @@ class ResPartner(models.Model):
                     lambda a: a.state == "active"
                 ):
                     account.billbyte_suspend(reason, origin=partner)
+
+    def _billbyte_wallet_auto_top_up(self):
+        """Charge the automatic top-up to the saved payment method for automatic
+        payment; True when the provider took it (the balance is back up, nothing to
+        tell). Once per crossing: not while an earlier top-up is under way."""
+        self.ensure_one()
+        token = self.billbyte_autopay_token_id
+        amount = self.billbyte_wallet_topup_amount
+        if not (self.billbyte_autopay and token and token.active and amount > 0):
+            return False
+        Transaction = self.env["payment.transaction"].sudo()
+        prefix = f"TOPUP-{self.id}"
+        if Transaction.search_count(
+            [
+                ("reference", "=like", f"{prefix}%"),
+                ("state", "in", ("draft", "pending", "authorized")),
+            ]
+        ):
+            return False
+        tx = Transaction.create(
+            {
+                "provider_id": token.provider_id.id,
+                "payment_method_id": token.payment_method_id.id,
+                "reference": Transaction._compute_reference(token.provider_id.code, prefix=prefix),
+                "amount": amount,
+                "currency_id": self.billbyte_wallet_currency_id.id,
+                "partner_id": self.id,
+                "token_id": token.id,
+                "operation": "offline",
+            }
+        )
+        try:
+            with self.env.cr.savepoint():
+                tx._send_payment_request()
+        except (UserError, ValidationError) as error:
+            tx.state_message = error.args[0]
+        if tx.state == "done":
+            tx._post_process()
+        note = self.env._(
+            "Automatic top-up %(reference)s of %(amount)s to %(method)s: %(state)s.",
+            reference=tx.reference,
+            amount=self.billbyte_wallet_currency_id.format(amount),
+            method=token.display_name,
+            state=dict(tx._fields["state"]._description_selection(self.env)).get(tx.state),
+        )
+        if tx.state_message:
+            note += " " + tx.state_message
+        self.message_post(body=note, subtype_xmlid="mail.mt_note")
+        self.invalidate_recordset()
+        return tx.state == "done" and self.billbyte_wallet_state == "ok"
 
     def _billbyte_wallet_topped_up(self):
         for partner in self.filtered(lambda p: p.billbyte_wallet_state == "ok"):

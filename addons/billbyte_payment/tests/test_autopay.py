@@ -458,3 +458,36 @@ class TestAutopay(PaymentHttpCommon):
         self.portal_set_autopay(True, own.id)
         self.assertTrue(self.contoso.billbyte_autopay)
         self.assertEqual(self.contoso.billbyte_autopay_token_id, own)
+
+    def test_prepaid_balance_topped_up_automatically_at_its_floor(self):
+        token = self.opt_in()
+        self.contoso.write(
+            {
+                "billbyte_prepaid": True,
+                "billbyte_wallet_floor": 5.0,
+                "billbyte_wallet_topup_amount": 50.0,
+            }
+        )
+        bank = self.env["account.journal"].search(
+            [("type", "=", "bank"), ("company_id", "=", self.company.id)], limit=1
+        )
+        payment = self.env["account.payment"].create(
+            {
+                "payment_type": "inbound",
+                "partner_type": "customer",
+                "partner_id": self.contoso.id,
+                "amount": 10.0,
+                "journal_id": bank.id,
+                "currency_id": self.usd.id,
+            }
+        )
+        payment.action_post()
+        self.import_rows(self.month_rows(days=5))  # 6.00 of usage: 4.00 left, at the floor
+        self.contoso.invalidate_recordset()
+        status = self.contoso.get_wallet_status()[0]
+        # Topped up by 50.00 on the saved card, once: 54.00, funded again.
+        self.assertEqual((status["balance"], status["state"]), ("54.00", "ok"))
+        topups = self.env["payment.transaction"].search([("reference", "=like", "TOPUP-%")])
+        self.assertEqual((len(topups), topups.state, topups.token_id), (1, "done", token))
+        self.assertEqual(topups.payment_id.amount, 50.0)
+        self.assertIn("Automatic top-up", self.contoso.message_ids[0].body)
