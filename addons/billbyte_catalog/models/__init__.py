@@ -5,6 +5,7 @@ from . import product_product
 from . import product_pricelist
 from . import bundle_line
 from . import price_history
+from . import vendor_price
 from . import price_import
 from . import price_import_rejection
 from . import sale_order

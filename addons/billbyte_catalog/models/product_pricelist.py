@@ -135,8 +135,11 @@ class ProductPricelist(models.Model):
                 )
                 price += part_price * line.quantity
         elif pricelist.billbyte_strategy == "cost_plus" and template._billbyte_cost_currency():
-            cost = template._billbyte_cost_currency()._convert(
-                template.billbyte_vendor_cost, pricelist.currency_id, company, day, round=False
+            # The vendor price valid on the day (an order dated next month gets the
+            # price the vendor announced for next month).
+            vendor_cost, _list_price, cost_currency = template._billbyte_vendor_price_at(day)
+            cost = cost_currency._convert(
+                float(vendor_cost), pricelist.currency_id, company, day, round=False
             )
             price = pricelist._billbyte_cost_plus_unit_price(cost)
             if currency != pricelist.currency_id:

@@ -9,3 +9,4 @@ from . import test_azure_retail_prices_api
 from . import test_views
 from . import test_security
 from . import test_standard_groups
+from . import test_price_dates
