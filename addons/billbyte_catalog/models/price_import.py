@@ -26,6 +26,13 @@ SUMMARY_LIMIT = 20
 WORK_TABLES = "bb_price_offer, bb_price_change, bb_uom, bb_new_template, bb_new_variant"
 
 
+def vendor_user_error(message, error):
+    """A UserError for a vendor's failure, keeping how long the vendor asked us to wait."""
+    user_error = UserError(message)
+    user_error.retry_after = getattr(error, "retry_after", None)
+    return user_error
+
+
 def _copy_text(value):
     """A value as PostgreSQL's COPY text format writes it (exact: a Decimal as its digits)."""
     if value is None:
@@ -103,6 +110,11 @@ class BillbytePriceImport(models.Model):
         [("done", "Done"), ("failed", "Failed")], required=True, default="done", readonly=True
     )
     message = fields.Text(readonly=True, help="Why the import failed.")
+    retry_after = fields.Integer(
+        string="Vendor Asked to Wait (s)",
+        readonly=True,
+        help="Seconds the vendor asked us to wait before asking again (Retry-After).",
+    )
     line_count = fields.Integer(string="Lines Read", readonly=True)
     created_count = fields.Integer(string="Products Created", readonly=True)
     updated_count = fields.Integer(string="Prices Changed", readonly=True)
@@ -209,7 +221,14 @@ class BillbytePriceImport(models.Model):
             if raise_on_error:
                 raise
             _logger.warning("Price pull %s of %s failed: %s", api_code, subject, error)
-            return self.create(dict(run_vals, state="failed", message=str(error)))
+            return self.create(
+                dict(
+                    run_vals,
+                    state="failed",
+                    message=str(error),
+                    retry_after=int(getattr(error, "retry_after", None) or 0),
+                )
+            )
         with self.env.cr.savepoint():
             run = self.create(run_vals)
             run._billbyte_apply_offers(offers, skipped)
@@ -246,11 +265,12 @@ class BillbytePriceImport(models.Model):
                     "GET", url, self.env._("the retail prices"), params=params
                 ).json()
             except (VendorError, ValueError) as error:
-                raise UserError(
+                raise vendor_user_error(
                     self.env._(
                         "The Azure Retail Prices API refused or failed the request: %(error)s",
                         error=error,
-                    )
+                    ),
+                    error,
                 ) from error
             for item in page.get("Items") or []:
                 line += 1
@@ -661,7 +681,8 @@ class BillbytePriceImport(models.Model):
             """,
             params,
         )
-        restored = self._billbyte_restore_listed(params)
+        # Only a vendor's complete sheet retires a SKU, and lists it again.
+        restored = self._billbyte_restore_listed(params) if self.sheet_key else []
         retired = self._billbyte_retire_unlisted(params) if self.sheet_key else []
         cr.execute("SELECT DISTINCT product_tmpl_id FROM bb_price_change")
         touched = [row[0] for row in cr.fetchall()]
@@ -837,7 +858,7 @@ class BillbytePriceImport(models.Model):
                     )
 
     def _billbyte_restore_listed(self, params):
-        """SKUs a sync retired that the vendor lists again: active again."""
+        """SKUs a sync retired that the vendor's complete sheet lists again: active again."""
         cr = self.env.cr
         cr.execute(
             """

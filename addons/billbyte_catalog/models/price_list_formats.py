@@ -326,11 +326,12 @@ def read_ms_license(env, content, segment="Commercial", market=""):
     return offers(), stats
 
 
-def read_ms_azure_plan(env, content, market=""):
+def read_ms_azure_plan(env, content, market="", convert=None):
     """Partner Center's Azure plan price sheet (view azure_consumption): one metered
     product per meter (MeterIds: the SkuId of Partner Center's usage rows), first
     tier. Microsoft states these prices in USD only, as estimated retail prices:
-    the price is the vendor cost and the list price alike."""
+    the price is the vendor cost and the list price alike. convert: (currency code,
+    USD per unit of it) to convert them with (Partner Center's rate of the month)."""
     rows, positions = _header(
         env, content, PC_AZURE_COLUMNS, env._("Partner Center Azure plan price sheet")
     )
@@ -361,6 +362,7 @@ def read_ms_azure_plan(env, content, market=""):
                     "price": values["price"],
                     "currency": values["currency"],
                     "missing": missing,
+                    "convert": convert,
                     **_dated(dict(values, list_price=values["list_price"] or values["price"])),
                 }
 
