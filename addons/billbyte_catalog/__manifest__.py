@@ -12,7 +12,7 @@
     "application": True,
     "installable": True,
     "depends": ["product", "account", "sale_management", "portal"],
-    "external_dependencies": {"python": ["boto3"]},
+    "external_dependencies": {"python": ["boto3", "google-auth"]},
     "data": [
         "security/billbyte_security.xml",
         "security/ir.model.access.csv",

@@ -125,6 +125,30 @@ class BillbyteCloudVendor(models.Model):
         string="Azure Retail Prices URL",
         default="https://prices.azure.com/api/retail/prices",
     )
+    gcp_catalog_services = fields.Char(
+        string="Google Cloud Services",
+        help="Comma-separated services whose SKUs Google Cloud's Billing Catalog API syncs: "
+        "service ids (6F81-5844-456A) or display names (Compute Engine, Cloud Storage).",
+    )
+    gcp_catalog_currency = fields.Char(
+        string="Catalog Currency",
+        default="USD",
+        help="Currency code the Billing Catalog API prices in (currencyCode).",
+    )
+    gcp_catalog_api_key = fields.Char(
+        string="Google Cloud API Key",
+        groups="base.group_system",
+        help="An API key of a project with the Cloud Billing API enabled.",
+    )
+    gcp_catalog_service_account = fields.Text(
+        string="Service Account Key (JSON)",
+        groups="base.group_system",
+        help="Instead of an API key: the JSON key of a service account (signed in with "
+        "google-auth, scope cloud-billing.readonly).",
+    )
+    gcp_catalog_url = fields.Char(
+        string="Billing Catalog API URL", default="https://cloudbilling.googleapis.com"
+    )
     price_import_ids = fields.One2many("billbyte.price.import", "vendor_id", string="Price Imports")
     price_import_count = fields.Integer(compute="_compute_price_import_count")
     last_price_sync = fields.Datetime(readonly=True)
@@ -274,8 +298,13 @@ class BillbyteCloudVendor(models.Model):
         return runs
 
     def _billbyte_gcp_services(self):
-        """Google Cloud services whose SKUs the Billing Catalog API syncs (see billbyte_usage)."""
-        return []
+        """Google Cloud services whose SKUs the Billing Catalog API syncs."""
+        self.ensure_one()
+        return [
+            service.strip()
+            for service in (self.gcp_catalog_services or "").split(",")
+            if service.strip()
+        ]
 
     def _billbyte_after_price_sync(self, runs):
         """Record the outcome; schedule the next sync (after a failure: when the vendor

@@ -11,6 +11,7 @@ from odoo.exceptions import UserError
 
 from ..vendor_api.aws import AwsSession, BotoCoreError, ClientError
 from ..vendor_api.errors import VendorError
+from ..vendor_api.gcp import GcpCatalog
 from ..vendor_api.http import VendorHttp, vendor_session
 from . import price_list_formats
 from .price_history import CHANGE_KINDS, PRICE_SOURCES
@@ -338,7 +339,36 @@ class BillbytePriceImport(models.Model):
 
     @api.model
     def _billbyte_fetch_gcp_offers(self, vendor, service):
-        raise UserError(self.env._("Google Cloud prices are not configured on %s.", vendor.name))
+        """Every SKU of one Google Cloud service (its id or display name), paged, in the
+        vendor's catalog currency: all pages are read before anything is written."""
+        credentials = vendor.sudo()
+        offers, skipped, line = [], 0, 0
+        try:
+            catalog = GcpCatalog(
+                self.env,
+                api_key=credentials.gcp_catalog_api_key,
+                service_account=credentials.gcp_catalog_service_account,
+                url=vendor.gcp_catalog_url,
+            )
+            resource = catalog.service_named(service)
+            for sku in catalog.skus(resource["name"], vendor.gcp_catalog_currency or "USD"):
+                line += 1
+                offer = price_list_formats.gcp_api_offer(self.env, line, sku)
+                if offer is None:
+                    skipped += 1
+                else:
+                    offers.append(offer)
+        except VendorError as error:
+            raise vendor_user_error(
+                self.env._(
+                    "Google Cloud's Billing Catalog API refused or failed the request for "
+                    "%(service)s: %(error)s",
+                    service=service,
+                    error=error,
+                ),
+                error,
+            ) from error
+        return offers, skipped
 
     # ------------------------------------------------------------------
     # Applying offers to the catalog

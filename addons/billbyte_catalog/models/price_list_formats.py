@@ -28,6 +28,7 @@ import re
 import zipfile
 import zlib
 from datetime import date, datetime
+from decimal import Decimal
 
 from odoo.exceptions import UserError
 
@@ -616,6 +617,75 @@ def _json_number(value):
     if value is None:
         return ""
     return repr(value) if isinstance(value, float) else str(value)
+
+
+NANOS = 10**9
+
+
+def gcp_price(money):
+    """A google.type.Money (units: an int64, as JSON text; nanos: billionths of a unit,
+    of the same sign) as exact decimal text, or raise ValueError with the reason."""
+    units_text = str(money.get("units") or "0")
+    nanos = money.get("nanos") or 0
+    try:
+        units = int(units_text)
+    except ValueError:
+        raise ValueError(f"units {units_text!r} is not a whole number") from None
+    if not isinstance(nanos, int) or isinstance(nanos, bool):
+        raise ValueError(f"nanos {nanos!r} is not a whole number")
+    if not -NANOS < nanos < NANOS:
+        raise ValueError(f"nanos {nanos} is out of range (-999,999,999 to 999,999,999)")
+    if (units > 0 and nanos < 0) or (units < 0 and nanos > 0):
+        raise ValueError(f"units {units} and nanos {nanos} have different signs")
+    # Decimal arithmetic on the integers: no float ever holds the price.
+    return f"{(Decimal(units) + Decimal(nanos).scaleb(-9)).normalize():f}"
+
+
+def gcp_api_offer(env, line, sku):
+    """One SKU of the Billing Catalog API's services.skus.list as an offer: its
+    latest pricing, first tier. None for a SKU without a price."""
+    if not isinstance(sku, dict):
+        return {"line": line, "sku": "", "term": False, "error": env._("not a SKU")}
+    infos = sku.get("pricingInfo") or []
+    if not infos:
+        return None
+    info = max(infos, key=lambda i: i.get("effectiveTime") or "")
+    expression = info.get("pricingExpression") or {}
+    tiers = sorted(
+        expression.get("tieredRates") or [],
+        key=lambda tier: float(tier.get("startUsageAmount") or 0),
+    )
+    if not tiers:
+        return None
+    money = tiers[0].get("unitPrice") or {}
+    offer = {
+        "line": line,
+        "sku": sku.get("skuId") or "",
+        "term": False,
+        "name": sku.get("description") or sku.get("skuId") or "",
+        "service_name": (sku.get("category") or {}).get("serviceDisplayName") or "",
+        "offer_type": "metered",
+        "vendor_unit": expression.get("usageUnit") or "",
+        "uom_kind": uom_kind(expression.get("usageUnitDescription") or expression.get("usageUnit")),
+        "currency": money.get("currencyCode") or "",
+        "missing": [
+            label
+            for label, value in (
+                ("skuId", sku.get("skuId")),
+                ("currencyCode", money.get("currencyCode")),
+            )
+            if not value
+        ],
+        "date_start": info.get("effectiveTime") or "",
+        "date_end": "",
+        "list_price": "",
+        "promotion": False,
+    }
+    try:
+        offer["price"] = gcp_price(money)
+    except ValueError as error:
+        offer.update(price="", error=env._("unit price: %s", error))
+    return offer
 
 
 READERS = {

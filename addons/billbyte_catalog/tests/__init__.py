@@ -10,3 +10,4 @@ from . import test_views
 from . import test_security
 from . import test_standard_groups
 from . import test_price_dates
+from . import test_gcp_catalog_api
