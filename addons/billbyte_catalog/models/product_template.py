@@ -373,25 +373,35 @@ class ProductTemplate(models.Model):
             or self.env["res.currency"]
         )
 
-    def _billbyte_vendor_price_at(self, day):
-        """(cost, list price or None, currency) of the vendor price valid on `day`, the
-        amounts as Decimal; the product's own vendor cost when it has no dated price."""
+    def _billbyte_vendor_prices_at(self, day):
+        """(cost, list price or None, regular cost, currency) of the vendor price valid on
+        `day`, the amounts as Decimal: the cost is a promotion's where one holds the day,
+        the regular cost the price's without it. The product's own vendor cost when it
+        has no dated price."""
         self.ensure_one()
         template = self.sudo()
         found = self.env["billbyte.vendor.price"].sudo()._prices_at(template.ids, day)
         if template.id in found:
-            cost, list_price, currency_id, _promotion = found[template.id]
+            cost, list_price, currency_id, _promotion, regular = found[template.id]
             return (
                 Decimal(cost),
                 Decimal(list_price) if list_price and Decimal(list_price) else None,
+                Decimal(regular),
                 self.env["res.currency"].browse(currency_id),
             )
+        cost = Decimal(str(template.billbyte_vendor_cost or 0))
         list_price = template.billbyte_vendor_list_price
         return (
-            Decimal(str(template.billbyte_vendor_cost or 0)),
+            cost,
             Decimal(str(list_price)) if list_price else None,
+            cost,
             template._billbyte_cost_currency(),
         )
+
+    def _billbyte_vendor_price_at(self, day):
+        """(cost, list price or None, currency) of the vendor price valid on `day`."""
+        cost, list_price, _regular, currency = self._billbyte_vendor_prices_at(day)
+        return cost, list_price, currency
 
     @api.model_create_multi
     def create(self, vals_list):

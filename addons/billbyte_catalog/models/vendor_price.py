@@ -138,10 +138,11 @@ class BillbyteVendorPrice(models.Model):
 
     @api.model
     def _prices_at(self, template_ids, day):
-        """{template id: (cost, list price or None, currency id, promotion row id)} of
-        the prices valid on `day`, exactly as stored (numeric as text, no float).
+        """{template id: (cost, list price, currency id, promotion row id, regular cost)}
+        of the prices valid on `day`, exactly as stored (numeric as text, no float).
 
-        The cost is the promotion's where a promotion holds the day."""
+        The cost is the promotion's where a promotion holds the day; the regular cost
+        is the price's without it."""
         if not template_ids:
             return {}
         self.flush_model()
@@ -152,7 +153,7 @@ class BillbyteVendorPrice(models.Model):
             f"""
             SELECT DISTINCT ON (p.product_tmpl_id)
                    p.product_tmpl_id, COALESCE(q.cost, p.cost)::text, p.list_price::text,
-                   p.currency_id, q.id
+                   p.currency_id, q.id, p.cost::text
               FROM billbyte_vendor_price p
               LEFT JOIN billbyte_vendor_price q
                      ON q.product_tmpl_id = p.product_tmpl_id AND q.promotion

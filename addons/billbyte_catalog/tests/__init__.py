@@ -11,3 +11,4 @@ from . import test_security
 from . import test_standard_groups
 from . import test_price_dates
 from . import test_gcp_catalog_api
+from . import test_pricing_rules

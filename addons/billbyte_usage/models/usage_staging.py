@@ -194,7 +194,8 @@ class BillbyteUsagePipeline(models.AbstractModel):
         )
         cr.execute(
             "DROP TABLE IF EXISTS bb_dates, bb_currencies, bb_providers, bb_subs, bb_products, "
-            "bb_keys, bb_delta, bb_dup, bb_account, bb_ccy_rate, bb_rate, bb_fixed, bb_mult"
+            "bb_keys, bb_delta, bb_dup, bb_account, bb_ccy_rate, bb_rate, bb_terms, bb_vprice, "
+            "bb_mult"
         )
 
     def _outcome_message(self, stats):

@@ -20,3 +20,4 @@ from . import test_service_management
 from . import test_service_aws
 from . import test_service_microsoft
 from . import test_price_sheets
+from . import test_usage_pricing_rules
