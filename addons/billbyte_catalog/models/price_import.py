@@ -22,6 +22,9 @@ _logger = logging.getLogger(__name__)
 # Key space of the PostgreSQL advisory locks that keep two imports of one vendor's
 # prices apart (usage imports use 72431).
 PRICE_LOCK_SPACE = 72432
+# New products or prices in one import above which their tables' statistics are
+# refreshed at once.
+ANALYZE_AFTER = 1000
 # SKUs named per kind of change in an import's summary.
 SUMMARY_LIMIT = 20
 WORK_TABLES = "bb_price_offer, bb_price_change, bb_uom, bb_new_template, bb_new_variant"
@@ -34,22 +37,25 @@ def vendor_user_error(message, error):
     return user_error
 
 
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
 def _copy_text(value):
     """A value as PostgreSQL's COPY text format writes it (exact: a Decimal as its digits)."""
     if value is None:
         return "\\N"
-    if isinstance(value, bool):
-        return "t" if value else "f"
-    if isinstance(value, date):
+    if value is True:
+        return "t"
+    if value is False:
+        return "f"
+    if isinstance(value, str):
+        text = value
+    elif isinstance(value, date):
         return value.isoformat()
-    text = str(value)
-    if any(char in text for char in "\\\t\n\r"):
-        text = (
-            text.replace("\\", "\\\\")
-            .replace("\t", "\\t")
-            .replace("\n", "\\n")
-            .replace("\r", "\\r")
-        )
+    else:
+        return str(value)
+    if "\\" in text or "\t" in text or "\n" in text or "\r" in text:
+        text = text.translate(_COPY_ESCAPES)
     return text
 
 
@@ -571,6 +577,7 @@ class BillbytePriceImport(models.Model):
             """
         )
         superseded = cr.rowcount
+        cr.execute("ANALYZE bb_price_offer")
         # A company's own product wins over a shared one with the same SKU.
         cr.execute(
             """
@@ -587,8 +594,14 @@ class BillbytePriceImport(models.Model):
             """,
             params,
         )
-        created = self._billbyte_create_products()
+        created, prototype_id = self._billbyte_create_products()
+        cr.execute("CREATE INDEX ON bb_price_offer (product_tmpl_id)")
         cr.execute("ANALYZE bb_price_offer")
+        if created > ANALYZE_AFTER:
+            # Many new rows at once: fresh statistics, so that the next sync (maybe
+            # within the hour, before autovacuum) joins them with a good plan.
+            cr.execute("ANALYZE product_template")
+            cr.execute("ANALYZE product_product")
         # Each offer against the price stored for its day (same) or valid then (prev).
         order = VALID_ORDER_SQL.format(alias="p", day="o.date_start")
         cr.execute(  # pylint: disable=sql-injection
@@ -714,10 +727,24 @@ class BillbytePriceImport(models.Model):
         # Only a vendor's complete sheet retires a SKU, and lists it again.
         restored = self._billbyte_restore_listed(params) if self.sheet_key else []
         retired = self._billbyte_retire_unlisted(params) if self.sheet_key else []
-        cr.execute("SELECT DISTINCT product_tmpl_id FROM bb_price_change")
+        # New products were written with their price of today; the others (and a new
+        # product with a promotion or several dated prices) take theirs now.
+        cr.execute(
+            """
+            SELECT product_tmpl_id FROM bb_price_change
+             GROUP BY product_tmpl_id
+            HAVING NOT bool_and(is_new) OR count(*) > 1 OR bool_or(promotion)
+                OR product_tmpl_id = %s
+            """,
+            [prototype_id],
+        )
         touched = [row[0] for row in cr.fetchall()]
         Template = self.env["product.template"]
         Template._billbyte_refresh_current_prices(touched, today)
+        cr.execute("SELECT count(*) FROM bb_price_change")
+        if cr.fetchone()[0] > ANALYZE_AFTER:
+            cr.execute("ANALYZE billbyte_vendor_price")
+            cr.execute("ANALYZE billbyte_price_history")
         Template.invalidate_model()
         self.env["billbyte.vendor.price"].invalidate_model()
         self.env["billbyte.price.history"].invalidate_model()
@@ -736,7 +763,7 @@ class BillbytePriceImport(models.Model):
         """Create the products of the SKUs no product has yet: the first through the
         ORM (it gets every module's defaults: taxes, accounts, sale settings), the
         others as copies of it in two INSERTs (templates, variants) and their
-        many2many links. Returns how many were created."""
+        many2many links. Returns how many were created, and the first one's id."""
         cr = self.env.cr
         cr.execute(
             """
@@ -748,7 +775,7 @@ class BillbytePriceImport(models.Model):
         )
         first = cr.fetchone()
         if not first:
-            return 0
+            return 0, None
         cr.execute(
             "SELECT count(*) FROM (SELECT DISTINCT sku, term FROM bb_price_offer "
             "WHERE product_tmpl_id IS NULL) n"
@@ -786,13 +813,14 @@ class BillbytePriceImport(models.Model):
         )
         if total > 1:
             self._billbyte_copy_products(prototype, uoms)
-        return total
+        return total, prototype.id
 
     def _billbyte_copy_products(self, prototype, uoms):
         cr = self.env.cr
         own = {
             "id", "name", "uom_id", "uom_po_id", "billbyte_sku_id", "billbyte_term",
             "billbyte_service_name", "billbyte_offer_type", "billbyte_vendor_unit",
+            "billbyte_vendor_cost", "billbyte_vendor_list_price", "billbyte_vendor_currency_id",
             "create_uid", "create_date", "write_uid", "write_date", "message_main_attachment_id",
         }  # fmt: skip
 
@@ -816,18 +844,24 @@ class BillbytePriceImport(models.Model):
             f"""
             CREATE TEMP TABLE bb_new_template ON COMMIT DROP AS
             WITH new AS (
+                -- Its price of today (else its earliest): the product is written once.
                 SELECT DISTINCT ON (sku, term) sku, term, name, service, offer_type,
-                       vendor_unit, uom_kind
-                  FROM bb_price_offer WHERE product_tmpl_id IS NULL
-                 ORDER BY sku, term, line
+                       vendor_unit, uom_kind, cost, list_price, currency_id
+                  FROM bb_price_offer WHERE product_tmpl_id IS NULL AND NOT promotion
+                 ORDER BY sku, term, (date_start <= %(today)s) DESC,
+                          CASE WHEN date_start <= %(today)s THEN date_start END DESC,
+                          date_start, line
             ), inserted AS (
                 INSERT INTO product_template
                        (name, uom_id, uom_po_id, billbyte_sku_id, billbyte_term,
                         billbyte_service_name, billbyte_offer_type, billbyte_vendor_unit,
+                        billbyte_vendor_cost, billbyte_vendor_list_price,
+                        billbyte_vendor_currency_id,
                         create_uid, create_date, write_uid, write_date, {quoted})
                 SELECT jsonb_build_object('en_US', COALESCE(NULLIF(n.name, ''), n.sku)),
                        u.uom_id, u.uom_id, n.sku, NULLIF(n.term, ''), NULLIF(n.service, ''),
-                       n.offer_type, NULLIF(n.vendor_unit, ''),
+                       n.offer_type, NULLIF(n.vendor_unit, ''), n.cost, n.list_price,
+                       n.currency_id,
                        %(uid)s, now() AT TIME ZONE 'UTC', %(uid)s, now() AT TIME ZONE 'UTC',
                        {from_prototype}
                   FROM new n
@@ -838,7 +872,11 @@ class BillbytePriceImport(models.Model):
             )
             SELECT * FROM inserted
             """,
-            {"uid": self.env.uid, "prototype": prototype.id},
+            {
+                "uid": self.env.uid,
+                "prototype": prototype.id,
+                "today": fields.Date.context_today(self),
+            },
         )
         cr.execute(
             "UPDATE bb_price_offer o SET product_tmpl_id = n.id, is_new = true "

@@ -22,6 +22,7 @@ text or as dicts.
 
 import codecs
 import csv
+import functools
 import io
 import json
 import re
@@ -127,6 +128,7 @@ def uom_kind(vendor_unit):
     return "unit"
 
 
+@functools.lru_cache(maxsize=4096)
 def parse_vendor_date(text):
     """The day a vendor date text names: ISO (2026-07-01, 2026-07-01T00:00:00Z) or
     Partner Center's US form (3/1/2018 12:00:00 AM). None for an empty text or the
