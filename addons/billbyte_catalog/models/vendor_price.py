@@ -42,7 +42,7 @@ class BillbyteVendorPrice(models.Model):
     product_tmpl_id = fields.Many2one(
         "product.template", string="Product", required=True, ondelete="cascade", index=True
     )
-    vendor_id = fields.Many2one("billbyte.cloud.vendor", string="Vendor", index=True)
+    vendor_id = fields.Many2one("billbyte.cloud.vendor", index=True)
     sku_id = fields.Char(related="product_tmpl_id.billbyte_sku_id", string="Vendor SKU")
     company_id = fields.Many2one("res.company", index=True)
     date_start = fields.Date(
