@@ -317,3 +317,12 @@ class TestPriceDates(CatalogCommon):
             run.rejection_ids.reason,
             "currency CHF is not active in Odoo: activate it and give it rates",
         )
+
+    def test_names_with_tabs_backslashes_and_line_breaks_land_as_written(self):
+        odd = ("CFQ7TTC0ODD1", "0001", 'Plan "A"\tbeta \\ x\nline two')
+        odder = ("CFQ7TTC0ODD2", "0001", "Plan\\B\r\n\\N")
+        run = self._import([dated_row(odd, "1.00"), dated_row(odder, "2.00")])
+        self.assertEqual(run.created_count, 2)
+        # The first product is made through the ORM, the second copied in SQL.
+        self.assertEqual(self._product(odd).name, odd[2])
+        self.assertEqual(self._product(odder).name, odder[2])
