@@ -6,7 +6,6 @@ an uploaded price file is."""
 
 import json
 import logging
-from datetime import date
 
 from dateutil.relativedelta import relativedelta
 
@@ -218,13 +217,14 @@ class BillbyteConnection(models.Model):
         code = (self.ms_price_currency_id or self.company_id.currency_id).name
         if code == "USD":
             return None
+        today = fields.Date.context_today(self)
         try:
             rates = connector.fx_rates(day)
         except VendorError as error:
-            if day.replace(day=1) <= date.today().replace(day=1):
+            if day.replace(day=1) <= today.replace(day=1):
                 raise
             _logger.info("No exchange rates for %s yet (%s): using this month's", day, error)
-            rates = connector.fx_rates(date.today())
+            rates = connector.fx_rates(today)
         if code not in rates:
             raise VendorError(
                 self.env._(
