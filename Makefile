@@ -3,7 +3,7 @@ SHELL := /bin/bash
 SETUP := source scripts/setup.sh
 ROWS ?= 1000000
 
-.PHONY: run test test-odoo pytest lint bench-import bench-billing setup
+.PHONY: run test test-odoo pytest lint bench-import bench-billing bench-prices setup
 setup:
 	@$(SETUP) && echo "Odoo: $$ODOO_SRC  venv: $$VENV_PY  PostgreSQL: $$PGHOST:$$PGPORT"
 
@@ -28,6 +28,10 @@ lint:
 
 bench-import:
 	@$(SETUP) && "$$VENV_PY" scripts/bench_import.py --rows $(ROWS) $(if $(PROFILE),--profile)
+
+# A 200,000-line price sheet into an empty catalog, again unchanged, then 1 % changed.
+bench-prices:
+	@$(SETUP) && "$$VENV_PY" scripts/bench_prices.py $(if $(LINES),--lines $(LINES)) $(if $(PROFILE),--profile)
 
 bench-billing:
 	@$(SETUP) && "$$VENV_PY" scripts/bench_billing.py $(if $(CUSTOMERS),--customers $(CUSTOMERS)) $(if $(WORKERS),--workers $(WORKERS)) $(if $(PROFILE),--profile)

@@ -12,7 +12,7 @@
     "application": True,
     "installable": True,
     "depends": ["product", "account", "sale_management", "portal"],
-    "external_dependencies": {"python": ["boto3"]},
+    "external_dependencies": {"python": ["boto3", "google-auth"]},
     "data": [
         "security/billbyte_security.xml",
         "security/ir.model.access.csv",
@@ -22,6 +22,7 @@
         "views/product_template_views.xml",
         "views/bundle_line_views.xml",
         "views/product_pricelist_views.xml",
+        "views/vendor_price_views.xml",
         "views/price_history_views.xml",
         "views/price_import_views.xml",
         "views/sale_order_views.xml",

@@ -3,8 +3,10 @@ from . import cloud_vendor
 from . import product_template
 from . import product_product
 from . import product_pricelist
+from . import pricing_rule
 from . import bundle_line
 from . import price_history
+from . import vendor_price
 from . import price_import
 from . import price_import_rejection
 from . import sale_order

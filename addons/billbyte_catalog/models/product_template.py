@@ -1,11 +1,14 @@
 # Copyright 2026 BillByte
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from collections import defaultdict
+from decimal import Decimal
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, ValidationError
 from odoo.osv import expression
 from odoo.tools import float_compare
+
+from .vendor_price import PROMOTION_VALID_SQL, VALID_ORDER_SQL
 
 
 class ProductTemplate(models.Model):
@@ -61,6 +64,46 @@ class ProductTemplate(models.Model):
     billbyte_vendor_currency_id = fields.Many2one(
         "res.currency",
         string="Vendor Currency",
+    )
+    billbyte_vendor_list_price = fields.Float(
+        string="Vendor List Price",
+        digits="Cloud Vendor Price",
+        help="The vendor's list (estimated retail) price per unit today, in the vendor "
+        "currency, where the vendor states one.",
+    )
+    billbyte_vendor_price_ids = fields.One2many(
+        "billbyte.vendor.price",
+        "product_tmpl_id",
+        string="Vendor Prices",
+        groups="billbyte_catalog.group_billbyte_user",
+        help="The vendor's prices of this product by date, including prices announced for "
+        "a later date.",
+    )
+    billbyte_next_price_date = fields.Date(
+        string="Next Price From",
+        compute="_compute_billbyte_next_price",
+        help="The day the next vendor price the vendor announced takes effect.",
+    )
+    billbyte_next_vendor_cost = fields.Float(
+        string="Next Vendor Cost",
+        digits="Cloud Vendor Price",
+        compute="_compute_billbyte_next_price",
+    )
+    billbyte_next_currency_id = fields.Many2one(
+        "res.currency", string="Next Price Currency", compute="_compute_billbyte_next_price"
+    )
+    billbyte_price_sheet = fields.Char(
+        string="Vendor Price Sheet",
+        index="btree_not_null",
+        copy=False,
+        help="The vendor price sheet (API, view, market, service) that lists this SKU: when a "
+        "sync of that sheet no longer finds it, the SKU is retired.",
+    )
+    billbyte_retired_date = fields.Date(
+        string="Retired On",
+        copy=False,
+        help="The day the vendor's price sheet stopped listing this SKU: it is archived, no "
+        "longer offered, and keeps pricing what already uses it.",
     )
     billbyte_term = fields.Selection(
         [("monthly", "Monthly"), ("annual", "Annual")],
@@ -195,6 +238,15 @@ class ProductTemplate(models.Model):
             else:
                 template.billbyte_bundle_list_price = template.list_price
 
+    def _compute_billbyte_next_price(self):
+        today = fields.Date.context_today(self)
+        next_prices = self.env["billbyte.vendor.price"].sudo()._next_prices(self.ids, today)
+        for template in self:
+            start, cost, currency_id = next_prices.get(template.id, (False, "0", False))
+            template.billbyte_next_price_date = start
+            template.billbyte_next_vendor_cost = float(cost)
+            template.billbyte_next_currency_id = currency_id
+
     def _compute_billbyte_price_history_count(self):
         groups = self.env["billbyte.price.history"]._read_group(
             [("product_tmpl_id", "in", self.ids)], ["product_tmpl_id"], ["__count"]
@@ -321,6 +373,36 @@ class ProductTemplate(models.Model):
             or self.env["res.currency"]
         )
 
+    def _billbyte_vendor_prices_at(self, day):
+        """(cost, list price or None, regular cost, currency) of the vendor price valid on
+        `day`, the amounts as Decimal: the cost is a promotion's where one holds the day,
+        the regular cost the price's without it. The product's own vendor cost when it
+        has no dated price."""
+        self.ensure_one()
+        template = self.sudo()
+        found = self.env["billbyte.vendor.price"].sudo()._prices_at(template.ids, day)
+        if template.id in found:
+            cost, list_price, currency_id, _promotion, regular = found[template.id]
+            return (
+                Decimal(cost),
+                Decimal(list_price) if list_price and Decimal(list_price) else None,
+                Decimal(regular),
+                self.env["res.currency"].browse(currency_id),
+            )
+        cost = Decimal(str(template.billbyte_vendor_cost or 0))
+        list_price = template.billbyte_vendor_list_price
+        return (
+            cost,
+            Decimal(str(list_price)) if list_price else None,
+            cost,
+            template._billbyte_cost_currency(),
+        )
+
+    def _billbyte_vendor_price_at(self, day):
+        """(cost, list price or None, currency) of the vendor price valid on `day`."""
+        cost, list_price, _regular, currency = self._billbyte_vendor_prices_at(day)
+        return cost, list_price, currency
+
     @api.model_create_multi
     def create(self, vals_list):
         templates = super().create(vals_list)
@@ -332,7 +414,11 @@ class ProductTemplate(models.Model):
         return templates
 
     def write(self, vals):
-        watched = "billbyte_vendor_cost" in vals or "billbyte_vendor_currency_id" in vals
+        watched = {
+            "billbyte_vendor_cost",
+            "billbyte_vendor_currency_id",
+            "billbyte_vendor_list_price",
+        } & set(vals)
         before = (
             {t.id: (t.billbyte_vendor_cost, t.billbyte_vendor_currency_id.id) for t in self}
             if watched
@@ -344,13 +430,17 @@ class ProductTemplate(models.Model):
         return result
 
     def _billbyte_log_price_changes(self, before, initial=False):
-        """One price history entry per template whose vendor cost changed.
+        """A vendor cost set by hand (or by a module's data) is the product's price from
+        today: it becomes the dated vendor price of today, and one price history entry
+        per template whose vendor cost changed.
 
         The source and import run come from the context keys billbyte_price_source
         and billbyte_price_import_id (a manual edit otherwise)."""
         digits = self.env["decimal.precision"].precision_get("Cloud Vendor Price")
         source = self.env.context.get("billbyte_price_source") or "manual"
         import_id = self.env.context.get("billbyte_price_import_id") or False
+        today = fields.Date.context_today(self)
+        self._billbyte_set_price_of_day(today, source, import_id)
         vals_list = []
         for template in self:
             old_cost, old_currency_id = before.get(template.id, (0.0, False))
@@ -370,6 +460,9 @@ class ProductTemplate(models.Model):
                     "new_cost": template.billbyte_vendor_cost,
                     "old_currency_id": old_currency_id,
                     "currency_id": new_currency_id or template._billbyte_cost_currency().id,
+                    "list_price": template.billbyte_vendor_list_price or False,
+                    "date_effective": today,
+                    "kind": "added" if initial else "changed",
                     "source": source,
                     "import_id": import_id,
                     "initial": initial,
@@ -379,6 +472,94 @@ class ProductTemplate(models.Model):
         if vals_list:
             # The history is an audit trail: whoever may change a cost leaves a trace.
             self.env["billbyte.price.history"].sudo().create(vals_list)
+
+    def _billbyte_set_price_of_day(self, day, source, import_id=False):
+        """The products' vendor cost, currency and list price become their regular
+        vendor price from `day` (the row of that day created or replaced)."""
+        Price = self.env["billbyte.vendor.price"].sudo().with_context(active_test=False)
+        templates = self.filtered(lambda t: t._billbyte_cost_currency())
+        existing = {
+            price.product_tmpl_id.id: price
+            for price in Price.search(
+                [
+                    ("product_tmpl_id", "in", templates.ids),
+                    ("date_start", "=", day),
+                    ("promotion", "=", False),
+                ]
+            )
+        }
+        to_create = []
+        for template in templates.sudo():
+            vals = {
+                "cost": template.billbyte_vendor_cost,
+                "list_price": template.billbyte_vendor_list_price or False,
+                "currency_id": template._billbyte_cost_currency().id,
+                "source": source,
+                "import_id": import_id,
+            }
+            if template.id in existing:
+                existing[template.id].write(vals)
+            else:
+                to_create.append(dict(vals, product_tmpl_id=template.id, date_start=day))
+        if to_create:
+            Price.create(to_create)
+
+    def _billbyte_refresh_current_price(self):
+        """Set the vendor cost, currency and list price of the products in self (all
+        products with dated prices if self is empty) to their price valid today: one
+        UPDATE, and only where something changed. Returns the ids updated."""
+        return self.env["product.template"]._billbyte_refresh_current_prices(
+            self.ids or None, fields.Date.context_today(self)
+        )
+
+    @api.model
+    def _billbyte_refresh_current_prices(self, template_ids, day):
+        fields_written = [
+            "billbyte_vendor_cost",
+            "billbyte_vendor_currency_id",
+            "billbyte_vendor_list_price",
+        ]
+        self.env["billbyte.vendor.price"].flush_model()
+        self.flush_model(fields_written)
+        order = VALID_ORDER_SQL.format(alias="p", day="%(day)s")
+        promotion = PROMOTION_VALID_SQL.format(alias="q", day="%(day)s")
+        only = "AND p.product_tmpl_id = ANY(%(ids)s)" if template_ids is not None else ""
+        self.env.cr.execute(  # pylint: disable=sql-injection
+            f"""
+            WITH valid AS (
+                SELECT DISTINCT ON (p.product_tmpl_id)
+                       p.product_tmpl_id, COALESCE(q.cost, p.cost) AS cost, p.list_price,
+                       p.currency_id
+                  FROM billbyte_vendor_price p
+                  LEFT JOIN billbyte_vendor_price q
+                         ON q.product_tmpl_id = p.product_tmpl_id AND q.promotion
+                        AND q.currency_id = p.currency_id AND {promotion}
+                 WHERE NOT p.promotion {only}
+                 ORDER BY p.product_tmpl_id, {order}, q.date_start DESC
+            )
+            UPDATE product_template t
+               SET billbyte_vendor_cost = v.cost, billbyte_vendor_currency_id = v.currency_id,
+                   billbyte_vendor_list_price = v.list_price,
+                   write_uid = %(uid)s, write_date = now() AT TIME ZONE 'UTC'
+              FROM valid v
+             WHERE t.id = v.product_tmpl_id
+               AND (t.billbyte_vendor_cost IS DISTINCT FROM v.cost
+                    OR t.billbyte_vendor_currency_id IS DISTINCT FROM v.currency_id
+                    OR t.billbyte_vendor_list_price IS DISTINCT FROM v.list_price)
+            RETURNING t.id
+            """,
+            {"ids": list(template_ids or []), "day": day, "uid": self.env.uid},
+        )
+        updated = [row[0] for row in self.env.cr.fetchall()]
+        if updated:
+            self.invalidate_model([*fields_written, "write_uid", "write_date"])
+        return updated
+
+    @api.model
+    def _cron_billbyte_apply_dated_prices(self):
+        """Prices announced for today take effect: the catalog's vendor costs follow
+        their dated prices (daily; only products whose price changed are written)."""
+        return self._billbyte_refresh_current_prices(None, fields.Date.context_today(self))
 
     # ------------------------------------------------------------------
     # Visibility
@@ -434,6 +615,8 @@ class ProductTemplate(models.Model):
         if not self.billbyte_is_catalog_item:
             return False
         template = self.sudo()
+        if template.billbyte_retired_date and not template.active:
+            return self.env._("the vendor retired it on %s", template.billbyte_retired_date)
         if not template.billbyte_published:
             return self.env._("it is not published")
         if not template.filtered_domain(self._billbyte_audience_domain(partner)):

@@ -9,3 +9,6 @@ from . import test_azure_retail_prices_api
 from . import test_views
 from . import test_security
 from . import test_standard_groups
+from . import test_price_dates
+from . import test_gcp_catalog_api
+from . import test_pricing_rules

@@ -140,9 +140,18 @@ class TestAwsPricingApi(CatalogCommon):
     def test_scheduled_sync(self):
         cron = self.env.ref("billbyte_catalog.ir_cron_billbyte_sync_vendor_prices")
         self.assertEqual(cron.code.strip(), "model._cron_sync_prices()")
-        self.assertFalse(self.env["billbyte.cloud.vendor"]._cron_sync_prices(), "sync is opt-in")
+        self.assertFalse(
+            self.env["billbyte.cloud.vendor"]
+            .with_context(queue_job__no_delay=True)
+            ._cron_sync_prices(),
+            "sync is opt-in",
+        )
         self.aws.price_sync_enabled = True
-        runs = self.env["billbyte.cloud.vendor"]._cron_sync_prices()
+        runs = (
+            self.env["billbyte.cloud.vendor"]
+            .with_context(queue_job__no_delay=True)
+            ._cron_sync_prices()
+        )
         self.assertEqual(runs.mapped("file_name"), ["AmazonEC2", "AmazonS3"])
         self.assertEqual(set(runs.mapped("source")), {"sync"})
         s3 = self._aws_catalog().filtered(lambda t: t.billbyte_sku_id == "WP9ANXZGBYYSGJEA")
@@ -156,7 +165,11 @@ class TestAwsPricingApi(CatalogCommon):
         )
         catalog = self._aws_catalog()
         with self.assertLogs("odoo.addons.billbyte_catalog.models.price_import", "WARNING"):
-            runs = self.env["billbyte.cloud.vendor"]._cron_sync_prices()
+            runs = (
+                self.env["billbyte.cloud.vendor"]
+                .with_context(queue_job__no_delay=True)
+                ._cron_sync_prices()
+            )
         self.assertEqual(runs.mapped("state"), ["failed", "failed"])
         self.assertIn("not authorized to perform pricing:GetProducts", runs[0].message)
         self.assertEqual(self._aws_catalog(), catalog)

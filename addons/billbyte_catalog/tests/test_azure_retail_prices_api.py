@@ -109,7 +109,14 @@ class TestAzureRetailPricesApi(CatalogCommon):
 
     def test_scheduled_sync_updates_prices(self):
         self.microsoft.price_sync_enabled = True
-        self.env["billbyte.cloud.vendor"]._cron_sync_prices()
+        self.env["billbyte.cloud.vendor"].with_context(queue_job__no_delay=True)._cron_sync_prices()
+        self.assertFalse(
+            self.env["billbyte.cloud.vendor"]
+            .with_context(queue_job__no_delay=True)
+            ._cron_sync_prices(),
+            "synced once a day: not due again yet",
+        )
+        self.microsoft.price_sync_next = False
         self.server.httpd.pages = [
             [
                 retail_price_item(
@@ -117,7 +124,11 @@ class TestAzureRetailPricesApi(CatalogCommon):
                 )
             ]
         ]
-        runs = self.env["billbyte.cloud.vendor"]._cron_sync_prices()
+        runs = (
+            self.env["billbyte.cloud.vendor"]
+            .with_context(queue_job__no_delay=True)
+            ._cron_sync_prices()
+        )
         run = runs.filtered(lambda r: r.vendor_id == self.microsoft)
         self.assertEqual((run.source, run.file_format, run.updated_count), ("sync", "azure_api", 1))
         d2 = self._meters().filtered(lambda t: t.billbyte_sku_id == "az-d2sv5")

@@ -3,7 +3,14 @@
 
 
 class VendorError(Exception):
-    """A vendor refused or failed: the message is for the user, in plain words."""
+    """A vendor refused or failed: the message is for the user, in plain words.
+
+    `retry_after`: the seconds the vendor asked us to wait before asking again
+    (Retry-After of a 429 or 503), when it said so."""
+
+    def __init__(self, *args, retry_after=None):
+        super().__init__(*args)
+        self.retry_after = retry_after
 
 
 class VendorUnavailable(VendorError):

@@ -15,21 +15,24 @@ _logger = logging.getLogger(__name__)
 
 RETRY_STATUSES = {429, 500, 502, 503, 504}
 MAX_WAIT = 120.0
+# The longest a sync waits for when a vendor asks it to come back later.
+MAX_LATER = 86400.0
 
 
-def retry_after_seconds(response, default):
-    """Seconds the vendor asks us to wait (Retry-After: seconds or an HTTP date)."""
+def retry_after_seconds(response, default, cap=MAX_WAIT):
+    """Seconds the vendor asks us to wait (Retry-After: seconds or an HTTP date), at
+    most `cap` (waits inside a call are short; a sync asked again later is not)."""
     value = (response.headers.get("Retry-After") or "").strip()
     if not value:
         return default
     if value.replace(".", "", 1).isdigit():
-        return min(float(value), MAX_WAIT)
+        return min(float(value), cap)
     try:
         moment = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError):
         return default
     wait = (moment - datetime.now(timezone.utc)).total_seconds()
-    return min(max(wait, 0.0), MAX_WAIT)
+    return min(max(wait, 0.0), cap)
 
 
 def vendor_message(response):
@@ -125,7 +128,8 @@ class VendorHttp:
                         what=what,
                         tried=tried,
                         message=vendor_message(response),
-                    )
+                    ),
+                    retry_after=retry_after_seconds(response, None, cap=MAX_LATER),
                 )
             return response
         raise VendorError(self.env._("%s gave no answer", self.vendor))  # pragma: no cover

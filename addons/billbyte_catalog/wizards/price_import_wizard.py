@@ -7,7 +7,13 @@ from odoo.exceptions import UserError
 
 from ..models.price_list_formats import FILE_FORMATS
 
-FORMAT_VENDOR_CODES = {"ms_license": "microsoft", "azure_meter": "microsoft", "aws_bulk": "aws"}
+FORMAT_VENDOR_CODES = {
+    "ms_license": "microsoft",
+    "ms_azure_plan": "microsoft",
+    "ms_reservations": "microsoft",
+    "azure_meter": "microsoft",
+    "aws_bulk": "aws",
+}
 
 
 class BillbytePriceImportWizard(models.TransientModel):
@@ -39,6 +45,13 @@ class BillbytePriceImportWizard(models.TransientModel):
     )
     file = fields.Binary(string="Price List")
     file_name = fields.Char()
+    effective_date = fields.Date(
+        string="Prices Effective From",
+        default=fields.Date.context_today,
+        help="The day the file's prices take effect, for lines without a start date of their "
+        "own (Partner Center's EffectiveStartDate, AWS's EffectiveDate): a price list the "
+        "vendor published in advance waits for its day. Today or earlier: at once.",
+    )
     segment = fields.Char(
         default="Commercial",
         help="Microsoft license price list: import the prices of this segment only "
@@ -90,11 +103,14 @@ class BillbytePriceImportWizard(models.TransientModel):
             options = {}
             if self.file_format == "ms_license":
                 options = {"segment": self.segment or "", "market": self.market or ""}
+            elif self.file_format in ("ms_azure_plan", "ms_reservations"):
+                options = {"market": self.market or ""}
             runs = Import._billbyte_import_file(
                 self.vendor_id,
                 self.file_format,
                 base64.b64decode(self.file or b""),
                 file_name=self.file_name,
+                run_values={"effective_date": self.effective_date},
                 **options,
             )
         action = self.env["ir.actions.actions"]._for_xml_id(

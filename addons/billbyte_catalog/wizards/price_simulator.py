@@ -71,25 +71,45 @@ class BillbytePriceSimulator(models.TransientModel):
         template = self.product_tmpl_id
         product = template.product_variant_id
         currency = pricelist.currency_id
+        company = pricelist.company_id or self.company_id
         price = pricelist._get_product_price(
             product, self.quantity, currency=currency, date=self.date
         )
-        cost_currency = template._billbyte_cost_currency()
-        cost = (
-            cost_currency._convert(
-                template.billbyte_vendor_cost,
-                currency,
-                pricelist.company_id or self.company_id,
-                self.date,
-                round=False,
+        cost = list_price = 0.0
+        if template._billbyte_cost_currency():
+            # The vendor prices valid on the simulated day, in the strategy's currency.
+            vendor_cost, vendor_list, vendor_currency = template._billbyte_vendor_price_at(
+                self.date
             )
-            if cost_currency
-            else 0.0
+            cost = vendor_currency._convert(
+                float(vendor_cost), currency, company, self.date, round=False
+            )
+            if vendor_list is not None:
+                list_price = vendor_currency._convert(
+                    float(vendor_list), currency, company, self.date, round=False
+                )
+        terms = pricelist._billbyte_terms(template, self.date)
+        methods = dict(
+            self.env["billbyte.pricing.rule"]._fields["method"]._description_selection(self.env)
         )
+        rule = terms.rule.name if terms.rule else methods.get(terms.method, "")
+        bounds = [
+            label
+            for flag, label in (
+                (terms.cap, self.env._("never over list")),
+                (terms.floor, self.env._("never below cost")),
+                (not terms.promotions, self.env._("vendor promotions kept")),
+            )
+            if flag
+        ]
+        if bounds:
+            rule = f"{rule} ({', '.join(bounds)})"
         return {
             "pricelist_id": pricelist.id,
             "is_customer_pricelist": is_customer_pricelist,
             "currency_id": currency.id,
             "cost": cost,
+            "list_price": list_price,
+            "rule": rule,
             "price": price,
         }

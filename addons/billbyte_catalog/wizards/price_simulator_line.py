@@ -20,7 +20,17 @@ class BillbytePriceSimulatorLine(models.TransientModel):
         readonly=True,
         help="The vendor cost converted to the strategy's currency at the date.",
     )
-    price = fields.Float(string="Customer Price", digits="Product Price", readonly=True)
+    list_price = fields.Float(
+        string="Vendor List Price",
+        digits="Cloud Vendor Price",
+        readonly=True,
+        help="The vendor's list price converted to the strategy's currency at the date.",
+    )
+    rule = fields.Char(
+        readonly=True, help="The strategy's rule that prices the product on the date."
+    )
+    # A metered service may cost a fraction of a cent per unit: its precision, not cents.
+    price = fields.Float(string="Customer Price", digits="Cloud Vendor Price", readonly=True)
     margin = fields.Float(compute="_compute_margin", digits="Product Price")
     margin_percent = fields.Float(string="Margin (%)", compute="_compute_margin", digits=(16, 2))
 

@@ -4,19 +4,24 @@
 reconciliation API v2 on Microsoft Graph, and the partner's customers and
 subscriptions on the Partner Center API."""
 
+import csv
 import gzip
+import io
 import json
 import logging
 import tempfile
 import time
+import warnings
 from datetime import date, timedelta
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 import msal
 import requests
 
+from odoo.exceptions import UserError
 from odoo.tools.translate import LazyTranslate
 
+from odoo.addons.billbyte_catalog.models.price_list_formats import _decode as decode_price_file
 from odoo.addons.billbyte_catalog.vendor_api.errors import VendorError, VendorUnavailable
 from odoo.addons.billbyte_catalog.vendor_api.http import (
     VendorHttp,
@@ -164,6 +169,9 @@ class MicrosoftConnector(Connector):
         self.partner_center_url = (
             conn.ms_partner_center_url or "https://api.partnercenter.microsoft.com"
         ).rstrip("/")
+        self.partner_api_url = (
+            conn.ms_partner_api_url or "https://api.partner.microsoft.com"
+        ).rstrip("/")
 
     # -- sign-in -----------------------------------------------------------
     def token(self, resource):
@@ -197,6 +205,138 @@ class MicrosoftConnector(Connector):
                 )
             )
         return result["access_token"]
+
+    # -- sign-in as app + user (price sheets, exchange rates) ---------------------
+    def _app(self):
+        conn = self.connection
+        if conn.ms_auth_method == "certificate":
+            credential = {
+                "private_key": conn.ms_certificate_key or "",
+                "thumbprint": conn.ms_certificate_thumbprint or "",
+            }
+        else:
+            credential = conn.ms_client_secret or ""
+        authority = (conn.ms_authority_url or "https://login.microsoftonline.com").rstrip("/")
+        return msal.ConfidentialClientApplication(
+            conn.ms_client_id,
+            authority=f"{authority}/{conn.ms_tenant_id}",
+            client_credential=credential,
+            instance_discovery=False,
+            http_client=self.session,
+        )
+
+    def _user_scopes(self):
+        return [f"{self.partner_api_url}/user_impersonation"]
+
+    def user_token(self):
+        """An access token of the Partner API as the app and the user who consented
+        (Partner Center's price sheets accept no app-only token): msal redeems the
+        consent's refresh token, and the new refresh token it gets is kept."""
+        conn = self.connection
+        if not conn.ms_refresh_token:
+            raise VendorError(
+                self.env._(
+                    "Price sheets need a Partner Center user's consent (app + user): use "
+                    "'Grant Consent' on connection %s.",
+                    conn.name,
+                )
+            )
+        try:
+            result = self._app().acquire_token_by_refresh_token(
+                conn.ms_refresh_token, scopes=self._user_scopes()
+            )
+        except requests.RequestException as error:
+            raise VendorUnavailable(self.env._("Microsoft sign-in failed: %s", error)) from None
+        except ValueError as error:
+            raise VendorError(self.env._("Microsoft sign-in failed: %s", error)) from None
+        if "access_token" not in result:
+            raise VendorError(
+                self.env._(
+                    "Microsoft sign-in (app + user) failed: %s",
+                    result.get("error_description") or result.get("error") or result,
+                )
+            )
+        if result.get("refresh_token") and result["refresh_token"] != conn.ms_refresh_token:
+            conn.ms_refresh_token = result["refresh_token"]
+        return result["access_token"]
+
+    def consent_flow(self, redirect_uri):
+        """The authorization code flow (msal) a consent starts: its auth_uri is where the
+        user signs in."""
+        with warnings.catch_warnings():
+            # msal advises form_post; the callback needs the user's Odoo session, which
+            # a cross-site form post does not carry (SameSite cookies). The flow's state
+            # and PKCE verifier protect the code either way.
+            warnings.simplefilter("ignore", UserWarning)
+            return self._app().initiate_auth_code_flow(
+                self._user_scopes(), redirect_uri=redirect_uri
+            )
+
+    def finish_consent(self, flow, params):
+        """The refresh token of the consent the callback answers (code and state)."""
+        try:
+            result = self._app().acquire_token_by_auth_code_flow(flow, dict(params))
+        except ValueError as error:
+            raise UserError(self.env._("Microsoft's answer does not fit: %s", error)) from None
+        if "refresh_token" not in result:
+            raise UserError(
+                self.env._(
+                    "Microsoft gave no consent: %s",
+                    result.get("error_description") or result.get("error") or result,
+                )
+            )
+        return result["refresh_token"]
+
+    def _partner_api_get(self, path, what, **kwargs):
+        """One try: a sync that fails is retried later, when the vendor says so."""
+        http = VendorHttp(self.env, self.session, self.VENDOR, tries=1)
+        headers = {
+            "Authorization": f"Bearer {self.user_token()}",
+            # Partner Center zips price sheets and rates when asked with deflate.
+            "Accept-Encoding": "deflate",
+            **kwargs.pop("headers", {}),
+        }
+        return http.request(
+            "GET", f"{self.partner_api_url}{path}", what, headers=headers, timeout=300, **kwargs
+        )
+
+    def price_sheet(self, market, view, timeline="current"):
+        """The price sheet of a market and view, as Partner Center serves it: CSV, or a
+        ZIP of the CSV (the catalog's readers take both)."""
+        params = {} if timeline == "current" else {"timeline": timeline}
+        response = self._partner_api_get(
+            f"/v1.0/sales/pricesheets(Market='{market}',PricesheetView='{view}')/$value",
+            self.env._("the %(view)s price sheet of market %(market)s", view=view, market=market),
+            params=params,
+        )
+        return response.content
+
+    def fx_rates(self, day):
+        """{currency code: USD per unit (Decimal)} of Partner Center's foreign exchange
+        rates of the month of `day`."""
+        month = day.strftime("%Y%m")
+        response = self._partner_api_get(
+            f"/v1.0/sales/fxrates(Month='{month}')/$value",
+            self.env._("the exchange rates of %s", month),
+        )
+        try:
+            text = decode_price_file(self.env, response.content)
+        except UserError as error:
+            raise VendorError(str(error)) from None
+        rates = {}
+        for row in csv.DictReader(io.StringIO(text)):
+            row = {(key or "").strip().lower(): (value or "").strip() for key, value in row.items()}
+            try:
+                rate = Decimal(row.get("usdperunit", ""))
+            except InvalidOperation:
+                continue
+            if row.get("currencycode") and rate > 0:
+                rates[row["currencycode"].upper()] = rate
+        if not rates:
+            raise VendorError(
+                self.env._("Partner Center's exchange rates of %s hold no rate.", month)
+            )
+        return rates
 
     def test(self):
         self.token(self.graph_url)

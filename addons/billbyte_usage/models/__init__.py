@@ -2,6 +2,8 @@ from . import usage_referenced_mixin
 from . import service_action
 from . import cloud_account
 from . import connection
+from . import connection_price_sheet
+from . import cloud_vendor
 from . import usage_import
 from . import usage_import_rejection
 from . import usage_record

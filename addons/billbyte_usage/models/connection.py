@@ -22,7 +22,12 @@ _logger = logging.getLogger(__name__)
 PULL_LOCK_SPACE = 72431
 # How long an import waits for another import of its connection before it gives up.
 IMPORT_LOCK_WAIT = "30min"
-SECRET_FIELDS = ("aws_secret_access_key", "ms_client_secret", "ms_certificate_key")
+SECRET_FIELDS = (
+    "aws_secret_access_key",
+    "ms_client_secret",
+    "ms_certificate_key",
+    "ms_refresh_token",
+)
 
 
 def pull_kinds():

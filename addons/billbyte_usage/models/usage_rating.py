@@ -3,14 +3,22 @@
 """The usage pipeline, rating: what a record costs the provider in the company
 currency and what the customer pays for it, by the cloud account's pricing
 strategy (cost-plus: the one rule of billbyte_catalog's COST_PLUS_SQL; fixed: the
-product's price on the pricelist). Currency rates are Odoo's, read as numeric: no
-float on the way into stored amounts."""
+product's price on the pricelist; discount off list: the vendor's list price less
+a discount) and its rules by category or SKU, each from its own day, capped at the
+list price and floored at cost as they say. Catalog prices are the ones valid on
+the charge date: usage of an earlier period is never priced by a newer price.
+Currency rates are Odoo's, read as numeric: no float on the way into stored
+amounts."""
 
 from psycopg2.extras import execute_values
 
 from odoo import api, models
 
 from odoo.addons.billbyte_catalog.models.product_pricelist import COST_PLUS_SQL
+from odoo.addons.billbyte_catalog.models.vendor_price import (
+    PROMOTION_VALID_SQL,
+    VALID_ORDER_SQL,
+)
 
 
 # One file per step of the pipeline, on purpose (see usage_staging.py).
@@ -20,10 +28,14 @@ class BillbyteUsagePipeline(models.AbstractModel):
     def _prepare_rating(self, company, account_ids, day_currencies, product_ids):
         """Temp tables the rating expression joins: the cloud accounts with their
         strategies (bb_account), currency rates at each (charge date, currency) given
-        (bb_rate), the factors per account, day and currency (bb_mult) and, for fixed
-        strategies, the unit prices of the given products (bb_fixed)."""
+        (bb_rate), the factors per account, day and currency (bb_mult), the terms of
+        each strategy that has rules, bounds or fixed prices per product and day
+        (bb_terms: method, markup, discount, bounds, the fixed unit price) and the
+        catalog's list price and promotional saving per product and day (bb_vprice)."""
         cr = self.env.cr
-        cr.execute("DROP TABLE IF EXISTS bb_account, bb_ccy_rate, bb_rate, bb_fixed, bb_mult")
+        cr.execute(
+            "DROP TABLE IF EXISTS bb_account, bb_ccy_rate, bb_rate, bb_terms, bb_vprice, bb_mult"
+        )
         cr.execute(
             """
             CREATE TEMP TABLE bb_account ON COMMIT DROP AS
@@ -49,6 +61,20 @@ class BillbyteUsagePipeline(models.AbstractModel):
         currency_ids = {row[0] for row in cr.fetchall()} | {c for _d, c in day_currencies}
         currency_ids.add(company.currency_id.id)
         days = sorted({d for d, _c in day_currencies})
+        cr.execute("SELECT DISTINCT pricelist_id FROM bb_account WHERE pricelist_id IS NOT NULL")
+        pricelists = (
+            self.env["product.pricelist"]
+            .browse([row[0] for row in cr.fetchall()])
+            .filtered(lambda pricelist: pricelist._billbyte_needs_terms())
+        )
+        products = (
+            self.env["product.product"]
+            .with_context(active_test=False)
+            .browse(sorted(set(product_ids)))
+        )
+        currency_ids |= self._prepare_catalog_prices(
+            products if pricelists else products.browse(), days
+        )
         self._prepare_rates(company, days, currency_ids)
         # Per cloud account, day and currency, what a row's cost is multiplied by: one
         # join per row instead of one per rate.
@@ -56,8 +82,8 @@ class BillbyteUsagePipeline(models.AbstractModel):
             """
             CREATE TEMP TABLE bb_mult ON COMMIT DROP AS
             SELECT ba.cloud_account_id, rp.day, rp.from_id AS currency_id, ba.pricelist_id,
-                   ba.partner_id, ba.account_currency_id, ba.strategy, ba.markup, ba.surcharge,
-                   rp.rate AS to_pricing, ra.rate AS to_account
+                   ba.partner_id, ba.account_currency_id, ba.pricing_currency_id, ba.strategy,
+                   ba.markup, ba.surcharge, rp.rate AS to_pricing, ra.rate AS to_account
               FROM bb_account ba
               JOIN bb_rate rp ON rp.to_id = ba.pricing_currency_id
               JOIN bb_rate ra ON ra.day = rp.day AND ra.from_id = ba.pricing_currency_id
@@ -66,24 +92,82 @@ class BillbyteUsagePipeline(models.AbstractModel):
         )
         cr.execute("ALTER TABLE bb_mult ADD PRIMARY KEY (cloud_account_id, day, currency_id)")
         cr.execute("ANALYZE bb_mult")
-        cr.execute("SELECT DISTINCT pricelist_id FROM bb_account WHERE strategy = 'fixed'")
-        fixed = []
-        products = self.env["product.product"].browse(sorted(set(product_ids)))
-        for (pricelist_id,) in cr.fetchall():
-            pricelist = self.env["product.pricelist"].browse(pricelist_id)
+        self._prepare_terms(pricelists, products, days)
+
+    def _prepare_terms(self, pricelists, products, days):
+        """bb_terms: per strategy, product and day, the terms that price it (its rule
+        started by that day, else the strategy's own) and, for a fixed price, the unit
+        price Odoo's pricelist gives (as numeric). Strategies without rules, bounds or
+        promotions (plain cost-plus) need none: the account's markup rates them."""
+        cr = self.env.cr
+        terms = []
+        templates = {product.id: product.product_tmpl_id for product in products}
+        for pricelist in pricelists:
             for day in days if products else []:
-                prices = pricelist._get_products_price(
+                # The fixed price before bounds: the usage rating bounds each record by
+                # its own cost and list price.
+                fixed = pricelist.with_context(billbyte_raw_fixed=True)._get_products_price(
                     products, 1.0, currency=pricelist.currency_id, date=day
                 )
-                fixed.extend(
-                    (pricelist_id, pid, day, repr(prices.get(pid, 0.0))) for pid in products.ids
-                )
+                for product in products:
+                    rule = pricelist._billbyte_terms(templates[product.id], day)
+                    terms.append(
+                        (
+                            pricelist.id,
+                            product.id,
+                            day,
+                            rule.method,
+                            repr(fixed.get(product.id, 0.0)),
+                            repr(rule.markup or 0.0),
+                            repr(rule.surcharge or 0.0),
+                            repr(rule.discount or 0.0),
+                            bool(rule.cap),
+                            bool(rule.floor),
+                            bool(rule.promotions),
+                        )
+                    )
         cr.execute(
-            "CREATE TEMP TABLE bb_fixed (pricelist_id int, product_id int, day date, price numeric, "
-            "PRIMARY KEY (pricelist_id, product_id, day)) ON COMMIT DROP"
+            """
+            CREATE TEMP TABLE bb_terms (
+                pricelist_id int, product_id int, day date, method text, unit_price numeric,
+                markup numeric, surcharge numeric, discount numeric, cap bool, floor bool,
+                promotions bool, PRIMARY KEY (pricelist_id, product_id, day)
+            ) ON COMMIT DROP
+            """
         )
-        if fixed:
-            execute_values(cr._obj, "INSERT INTO bb_fixed VALUES %s", fixed)
+        if terms:
+            execute_values(cr._obj, "INSERT INTO bb_terms VALUES %s", terms, page_size=1000)
+            cr.execute("ANALYZE bb_terms")
+
+    def _prepare_catalog_prices(self, products, days):
+        """bb_vprice: per product and day, the catalog's vendor list price (none: NULL)
+        and what a vendor promotion saves per unit, in the price's currency, from the
+        vendor prices valid that day. Returns the currencies of those prices."""
+        cr = self.env.cr
+        order = VALID_ORDER_SQL.format(alias="p", day="d.day")
+        promotion = PROMOTION_VALID_SQL.format(alias="q", day="d.day")
+        self.env["billbyte.vendor.price"].flush_model()
+        cr.execute(  # pylint: disable=sql-injection
+            f"""
+            CREATE TEMP TABLE bb_vprice ON COMMIT DROP AS
+            SELECT DISTINCT ON (pp.id, d.day)
+                   pp.id AS product_id, d.day, NULLIF(p.list_price, 0) AS list_unit,
+                   COALESCE(p.cost - q.cost, 0) AS saving_unit, p.currency_id
+              FROM product_product pp
+             CROSS JOIN unnest(%(days)s::date[]) AS d(day)
+              JOIN billbyte_vendor_price p
+                ON p.product_tmpl_id = pp.product_tmpl_id AND NOT p.promotion
+              LEFT JOIN billbyte_vendor_price q
+                ON q.product_tmpl_id = p.product_tmpl_id AND q.promotion
+               AND q.currency_id = p.currency_id AND {promotion}
+             WHERE pp.id = ANY(%(products)s)
+             ORDER BY pp.id, d.day, {order}, q.date_start DESC
+            """,
+            {"days": list(days), "products": products.ids},
+        )
+        cr.execute("ALTER TABLE bb_vprice ADD PRIMARY KEY (product_id, day)")
+        cr.execute("SELECT DISTINCT currency_id FROM bb_vprice")
+        return {row[0] for row in cr.fetchall()}
 
     def _prepare_rates(self, company, days, currency_ids):
         """bb_rate: the rate from one currency to another on each day, as numeric.
@@ -132,26 +216,85 @@ class BillbyteUsagePipeline(models.AbstractModel):
     def _rating_sql(self, company):
         """Joins and expressions that rate a row source aliased `r` (with product
         `{product}`); the joins also give `m.pricelist_id`, `m.partner_id` and
-        `m.account_currency_id`."""
+        `m.account_currency_id`.
+
+        Without rules (no bb_terms: every strategy of the accounts is a plain
+        cost-plus passing promotions on), a record's price is its cost-plus; with them,
+        its method, bounded:
+
+        - cost-plus: the record's cost (plus what a promotion saved, unless the
+          strategy passes promotions on) with markup and surcharge;
+        - discount off list: its list amount (its ListCost, else its quantity times the
+          catalog's list price of its day) less the discount, less the promotion's
+          saving if passed on (no list amount: its cost);
+        - fixed: its quantity times the strategy's price of its day;
+        - then at most its list amount (cap) and at least its cost (floor).
+        Credits and adjustments keep their sign: cost-plus applies its markup, the
+        other methods pass them on at cost. Tax rows are not charged on."""
+        self.env.cr.execute("SELECT EXISTS (SELECT 1 FROM bb_terms)")
+        rules = self.env.cr.fetchone()[0]
         joins = f"""
             LEFT JOIN bb_rate rc ON rc.day = r.charge_date AND rc.from_id = r.billing_currency_id
                                 AND rc.to_id = {int(company.currency_id.id)}
             LEFT JOIN bb_mult m ON m.cloud_account_id = r.cloud_account_id
                                AND m.day = r.charge_date AND m.currency_id = r.billing_currency_id
-            LEFT JOIN bb_fixed bf ON bf.pricelist_id = m.pricelist_id
-                                 AND bf.product_id = {{product}} AND bf.day = r.charge_date
         """
         cost_company = "r.billed_cost * rc.rate"
-        cost_plus = COST_PLUS_SQL.format(
-            cost="r.billed_cost * m.to_pricing", markup="m.markup", surcharge="m.surcharge"
+        credit = "(r.billed_cost < 0 OR r.charge_category IN ('Credit', 'Adjustment'))"
+        if not rules:
+            cost_plus = COST_PLUS_SQL.format(
+                cost="r.billed_cost * m.to_pricing", markup="m.markup", surcharge="m.surcharge"
+            )
+            price = f"""
+                CASE WHEN r.cloud_account_id IS NULL THEN NULL
+                     WHEN r.charge_category = 'Tax' THEN 0
+                     WHEN m.strategy = 'cost_plus' THEN {cost_plus} * m.to_account
+                     WHEN {credit} THEN r.billed_cost * m.to_pricing * m.to_account
+                     ELSE 0
+                END"""
+            return joins, cost_company, price
+        joins += """
+            LEFT JOIN bb_terms bt ON bt.pricelist_id = m.pricelist_id
+                                 AND bt.product_id = {product} AND bt.day = r.charge_date
+            LEFT JOIN bb_vprice vp ON vp.product_id = {product} AND vp.day = r.charge_date
+            LEFT JOIN bb_rate rv ON rv.day = r.charge_date AND rv.from_id = vp.currency_id
+                                AND rv.to_id = m.pricing_currency_id
+        """
+        cost = "(r.billed_cost * m.to_pricing)"
+        quantity = "COALESCE(r.pricing_quantity, 0)"
+        list_amount = f"COALESCE(r.list_cost * m.to_pricing, {quantity} * vp.list_unit * rv.rate)"
+        saving = f"({quantity} * COALESCE(vp.saving_unit * rv.rate, 0))"
+        # A strategy without terms here is a plain cost-plus that passes promotions on.
+        passed = "COALESCE(bt.promotions, true)"
+        method = "COALESCE(bt.method, m.strategy)"
+        markup, surcharge = "COALESCE(bt.markup, m.markup)", "COALESCE(bt.surcharge, m.surcharge)"
+        plus = COST_PLUS_SQL.format(
+            cost=f"({cost} + CASE WHEN {passed} THEN 0 ELSE {saving} END)",
+            markup=markup,
+            surcharge=surcharge,
         )
+        rated = f"""
+            CASE {method}
+              WHEN 'cost_plus' THEN {plus}
+              WHEN 'list_discount' THEN
+                   COALESCE({list_amount} * (1 - bt.discount / 100.0), {cost} + {saving})
+                   - CASE WHEN {passed} THEN {saving} ELSE 0 END
+              ELSE {quantity} * COALESCE(bt.unit_price, 0)
+                   - CASE WHEN {passed} THEN {saving} ELSE 0 END
+            END"""
+        capped = f"""
+            CASE WHEN COALESCE(bt.cap, false) AND {list_amount} IS NOT NULL
+                 THEN LEAST({rated}, {list_amount}) ELSE {rated} END"""
+        bounded = f"""
+            CASE WHEN COALESCE(bt.floor, false) THEN GREATEST({capped}, {cost})
+                 ELSE {capped} END"""
+        credit_cost_plus = COST_PLUS_SQL.format(cost=cost, markup=markup, surcharge=surcharge)
         price = f"""
             CASE WHEN r.cloud_account_id IS NULL THEN NULL
                  WHEN r.charge_category = 'Tax' THEN 0
-                 WHEN m.strategy = 'cost_plus' THEN {cost_plus} * m.to_account
-                 WHEN r.billed_cost < 0 OR r.charge_category IN ('Credit', 'Adjustment')
-                      THEN r.billed_cost * m.to_pricing * m.to_account
-                 ELSE COALESCE(r.pricing_quantity, 0) * COALESCE(bf.price, 0) * m.to_account
+                 WHEN {credit} AND {method} = 'cost_plus' THEN {credit_cost_plus} * m.to_account
+                 WHEN {credit} THEN {cost} * m.to_account
+                 ELSE {bounded} * m.to_account
             END"""
         return joins, cost_company, price
 

@@ -194,7 +194,8 @@ class BillbyteUsagePipeline(models.AbstractModel):
         )
         cr.execute(
             "DROP TABLE IF EXISTS bb_dates, bb_currencies, bb_providers, bb_subs, bb_products, "
-            "bb_keys, bb_delta, bb_dup, bb_account, bb_ccy_rate, bb_rate, bb_fixed, bb_mult"
+            "bb_keys, bb_delta, bb_dup, bb_account, bb_ccy_rate, bb_rate, bb_terms, bb_vprice, "
+            "bb_mult"
         )
 
     def _outcome_message(self, stats):
@@ -373,18 +374,34 @@ class BillbyteUsagePipeline(models.AbstractModel):
         SKU, else by service, else a new metered service product. Adds them to
         bb_products; returns the product templates it created."""
         cr = self.env.cr
-        templates = (
-            self.env["product.template"]
-            .with_context(active_test=False)
-            .search([("billbyte_vendor_id", "=", vendor.id)])
+        # Only the products of the file's SKUs and services: a vendor's catalog may hold
+        # hundreds of thousands of SKUs (a synced price sheet). Archived (retired) ones
+        # too: they keep pricing the usage of accounts that still use them.
+        self.env["product.template"].flush_model()
+        self.env["product.product"].flush_model()
+        cr.execute(
+            """
+            SELECT DISTINCT ON (t.billbyte_sku_id, t.billbyte_service_name, t.id)
+                   t.billbyte_sku_id, t.billbyte_service_name, p.id
+              FROM product_template t
+              JOIN product_product p ON p.product_tmpl_id = t.id
+             WHERE t.billbyte_vendor_id = %(vendor)s
+               AND (t.billbyte_sku_id = ANY(%(skus)s)
+                    OR (t.billbyte_sku_id IS NULL AND t.billbyte_service_name = ANY(%(services)s)))
+             ORDER BY t.billbyte_sku_id, t.billbyte_service_name, t.id, p.active DESC, p.id
+            """,
+            {
+                "vendor": vendor.id,
+                "skus": sorted({sku for _service, sku in pairs if sku}),
+                "services": sorted({service for service, _sku in pairs if service}),
+            },
         )
         by_sku, by_service = {}, {}
-        for template in templates:
-            variant = template.product_variant_id
-            if template.billbyte_sku_id:
-                by_sku.setdefault(template.billbyte_sku_id, variant.id)
-            elif template.billbyte_service_name:
-                by_service.setdefault(template.billbyte_service_name, variant.id)
+        for sku, service, variant_id in sorted(cr.fetchall(), key=lambda row: row[2]):
+            if sku:
+                by_sku.setdefault(sku, variant_id)
+            elif service:
+                by_service.setdefault(service, variant_id)
         new_services = sorted(
             {service for service, sku in pairs if sku not in by_sku and service not in by_service}
         )

@@ -19,3 +19,5 @@ from . import test_usage_demo
 from . import test_service_management
 from . import test_service_aws
 from . import test_service_microsoft
+from . import test_price_sheets
+from . import test_usage_pricing_rules

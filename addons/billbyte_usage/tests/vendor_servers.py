@@ -10,8 +10,10 @@
 """
 
 import gzip
+import io
 import json
 import os
+import re
 import socket
 import ssl
 import subprocess
@@ -19,6 +21,7 @@ import tempfile
 import threading
 import time
 import uuid
+import zipfile
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
 
@@ -111,13 +114,30 @@ def gzip_json_lines(items):
     return gzip.compress(("\n".join(lines) + "\n").encode())
 
 
+PRICE_SHEET_PATH = re.compile(
+    r"^/v1\.0/sales/pricesheets\(Market='(?P<market>[^']*)',"
+    r"PricesheetView='(?P<view>[^']*)'\)/\$value$"
+)
+FX_RATES_PATH = re.compile(r"^/v1\.0/sales/fxrates\(Month='(?P<month>\d{6})'\)/\$value$")
+
+
 class PartnerCenterStandIn:
     """Entra ID token endpoint, Graph billing reconciliation v2 (export request,
     operation, blobs) and the Partner Center customers API, over HTTPS; one
     subscription is read and changed (status) as Partner Center documents it:
     GET and PATCH /v1/customers/{customer-tenant-id}/subscriptions/{id}; customers
     are created (POST /v1/customers) and order subscriptions (POST
-    /v1/customers/{customer-tenant-id}/orders)."""
+    /v1/customers/{customer-tenant-id}/orders).
+
+    The Partner API's price sheets and foreign exchange rates (get a price sheet, get
+    foreign exchange rates) answer app + user tokens only (an app-only token gets
+    401), as CSV, or zipped when asked with Accept-Encoding: deflate. The token
+    endpoint redeems the consent's refresh token (rotating it) and the code of an
+    authorization code flow."""
+
+    REFRESH_TOKEN = "rt-consent-0"
+    USER_TOKEN = "pc-user-token"
+    CONSENT_CODE = "consent-code-1"
 
     TENANT = "contoso-partner.onmicrosoft.com"
     CLIENT_ID = "11111111-2222-3333-4444-555555555555"
@@ -177,6 +197,17 @@ class PartnerCenterStandIn:
         self.keep_suspended = False
         self.slow = {}
         self.sas = "skoid=abc&sktid=def&sv=2021-10-04&se=2026-11-01T00%3A00%3A00Z&sr=d&sp=r&sig=xyz"
+        # Price sheets by (market, view, timeline) and exchange rates by month (YYYYMM),
+        # as CSV bytes; zipped answers when the client asks with deflate; a 401 the
+        # Partner API gives whatever the token (a consent that expired); what the
+        # requests asked (path, query, headers).
+        self.price_sheets = {}
+        self.fx_rates = {}
+        self.zip_sheets = False
+        self.consent_expired = None
+        self.refresh_token = self.REFRESH_TOKEN
+        self.refresh_count = 0
+        self.sheet_requests = []
 
     def stop(self):
         self.server.shutdown()
@@ -194,37 +225,14 @@ class PartnerCenterStandIn:
         handler.end_headers()
         handler.wfile.write(data)
 
-    def _handle(self, handler, method):  # noqa: C901 (one dispatcher of every route)
+    def _handle(self, handler, method):
         url = urlparse(handler.path)
         path = url.path
         length = int(handler.headers.get("Content-Length") or 0)
         body = handler.rfile.read(length) if length else b""
         self.requests.append((method, path))
-        for prefix, seconds in self.slow.items():
-            if path.startswith(prefix):
-                time.sleep(seconds)
-        for prefix in list(self.always_fail):
-            if path.startswith(prefix):
-                return self._send(
-                    handler,
-                    500,
-                    {"error": {"code": "InternalServerError", "message": "Blob read failed"}},
-                )
-        for prefix, faults in self.faults.items():
-            if path.startswith(prefix) and faults:
-                status, retry_after = faults.pop(0)
-                headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
-                return self._send(
-                    handler,
-                    status,
-                    {
-                        "error": {
-                            "code": "TooManyRequests" if status == 429 else "ServiceUnavailable",
-                            "message": "Try again later.",
-                        }
-                    },
-                    headers,
-                )
+        if self._fault(handler, path):
+            return None
         tenant = f"/{self.TENANT}"
         if path == f"{tenant}/v2.0/.well-known/openid-configuration":
             return self._send(handler, 200, self._openid_configuration())
@@ -232,6 +240,8 @@ class PartnerCenterStandIn:
             return self._token(handler, parse_qs(body.decode()))
         if path.startswith("/blobs/"):
             return self._blob(handler, path, parse_qs(url.query))
+        if path.startswith("/v1.0/sales/"):
+            return self._sales(handler, path, parse_qs(url.query))
         if handler.headers.get("Authorization") != "Bearer pc-access-token":
             return self._send(
                 handler,
@@ -411,6 +421,37 @@ class PartnerCenterStandIn:
             },
         )
 
+    def _fault(self, handler, path):
+        """Answer a delay or a failure the test asked for; True if answered."""
+        for prefix, seconds in self.slow.items():
+            if path.startswith(prefix):
+                time.sleep(seconds)
+        for prefix in list(self.always_fail):
+            if path.startswith(prefix):
+                self._send(
+                    handler,
+                    500,
+                    {"error": {"code": "InternalServerError", "message": "Blob read failed"}},
+                )
+                return True
+        for prefix, faults in self.faults.items():
+            if path.startswith(prefix) and faults:
+                status, retry_after = faults.pop(0)
+                headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
+                self._send(
+                    handler,
+                    status,
+                    {
+                        "error": {
+                            "code": "TooManyRequests" if status == 429 else "ServiceUnavailable",
+                            "message": "Try again later.",
+                        }
+                    },
+                    headers,
+                )
+                return True
+        return False
+
     # -- one subscription ------------------------------------------------------
     def add_subscription(self, customer_id, subscription_id, status="active", **fields):
         """Serve a subscription of a customer; returns its resource (a dict the tests
@@ -560,7 +601,58 @@ class PartnerCenterStandIn:
             "cloud_instance_name": "microsoftonline.com",
         }
 
+    # -- price sheets and exchange rates (Partner API, app + user) ---------------
+    def _sales(self, handler, path, query):
+        self.sheet_requests.append((path, query, dict(handler.headers.items())))
+        if handler.headers.get("Authorization") != f"Bearer {self.USER_TOKEN}":
+            return self._send(
+                handler,
+                401,
+                {
+                    "error": {
+                        "code": "Unauthorized",
+                        "message": "This API supports application + user authentication only.",
+                    }
+                },
+            )
+        if self.consent_expired:
+            return self._send(
+                handler, 401, {"error": {"code": "Unauthorized", "message": self.consent_expired}}
+            )
+        sheet = PRICE_SHEET_PATH.match(path)
+        rates = FX_RATES_PATH.match(path)
+        if sheet:
+            timeline = (query.get("timeline") or ["current"])[0]
+            body = self.price_sheets.get((sheet["market"], sheet["view"], timeline))
+            name = "pricesheet.csv"
+        elif rates:
+            body = self.fx_rates.get(rates["month"])
+            name = "fxrates.csv"
+        else:
+            body = None
+        if body is None:
+            return self._send(
+                handler, 404, {"error": {"code": "NotFound", "message": f"No data for {path}"}}
+            )
+        if self.zip_sheets and "deflate" in (handler.headers.get("Accept-Encoding") or ""):
+            buffer = io.BytesIO()
+            with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+                archive.writestr(name, body)
+            body = buffer.getvalue()
+        return self._send(
+            handler,
+            200,
+            raw=body,
+            headers={
+                "Content-Type": "application/octet-stream",
+                "Content-Disposition": f"attachment; filename={name}",
+            },
+        )
+
     def _token(self, handler, form):
+        grant = (form.get("grant_type") or [""])[0]
+        if grant in ("refresh_token", "authorization_code"):
+            return self._user_token(handler, form, grant)
         client_id = (form.get("client_id") or [""])[0]
         secret = (form.get("client_secret") or [""])[0]
         assertion = (form.get("client_assertion") or [""])[0]
@@ -599,6 +691,57 @@ class PartnerCenterStandIn:
                 "expires_in": 3599,
                 "ext_expires_in": 3599,
                 "access_token": "pc-access-token",
+            },
+        )
+
+    def _user_token(self, handler, form, grant):
+        """Tokens of the app and the user who consented: for the consent's refresh
+        token (rotated on every use) or an authorization code."""
+        secret = (form.get("client_secret") or [""])[0]
+        if secret != self.client_secret:
+            return self._send(
+                handler,
+                401,
+                {
+                    "error": "invalid_client",
+                    "error_description": "AADSTS7000215: Invalid client secret provided.",
+                },
+            )
+        if grant == "refresh_token":
+            given = (form.get("refresh_token") or [""])[0]
+            if given != self.refresh_token:
+                return self._send(
+                    handler,
+                    400,
+                    {
+                        "error": "invalid_grant",
+                        "error_description": "AADSTS700082: The refresh token has expired due "
+                        "to inactivity. The token was issued on 2026-01-05 and was inactive for "
+                        "90.00:00:00.",
+                        "error_codes": [700082],
+                    },
+                )
+        elif (form.get("code") or [""])[0] != self.CONSENT_CODE:
+            return self._send(
+                handler,
+                400,
+                {
+                    "error": "invalid_grant",
+                    "error_description": "AADSTS70000: The code is invalid.",
+                },
+            )
+        self.refresh_count += 1
+        self.refresh_token = f"rt-consent-{self.refresh_count}"
+        return self._send(
+            handler,
+            200,
+            {
+                "token_type": "Bearer",
+                "scope": (form.get("scope") or [""])[0],
+                "expires_in": 3599,
+                "ext_expires_in": 3599,
+                "access_token": self.USER_TOKEN,
+                "refresh_token": self.refresh_token,
             },
         )
 
