@@ -33,4 +33,5 @@
         "views/portal_templates.xml",
         "views/portal_autopay_templates.xml",
     ],
+    "demo": ["demo/payment_demo.xml"],
 }

@@ -639,3 +639,58 @@ class ResPartner(models.Model):
         else:
             commercial.write({"billbyte_autopay": False})
         return True
+
+    # ---------------------------------------------------------------------- demo
+    @api.model
+    def _billbyte_demo_payments(self):
+        """Demo: Deco Addict pays a deposit of 200.00 (kept on the Customer Deposits
+        account, applied to its next usage invoices) and Azure Interior runs prepaid
+        on a top-up of 1,000.00."""
+        company = self.env.company
+        Account = self.env["account.account"]
+        if not company.billbyte_deposit_account_id:
+            deposits = Account.search(
+                [*Account._check_company_domain(company), ("code", "=", "219900")], limit=1
+            ) or Account.create(
+                {
+                    "name": self.env._("Customer Deposits"),
+                    "code": "219900",
+                    "account_type": "liability_current",
+                    "reconcile": True,
+                }
+            )
+            company.billbyte_deposit_account_id = deposits
+        bank = self.env["account.journal"].search(
+            [("type", "=", "bank"), ("company_id", "=", company.id)], limit=1
+        )
+        deco = self.env.ref("base.res_partner_2", raise_if_not_found=False)
+        azure = self.env.ref("base.res_partner_12", raise_if_not_found=False)
+        if not bank:
+            return
+        payments = self.env["account.payment"]
+        if deco:
+            deco.billbyte_deposit_amount = 200.0
+            payments |= payments.create(
+                {
+                    "payment_type": "inbound",
+                    "partner_type": "customer",
+                    "partner_id": deco.id,
+                    "amount": 200.0,
+                    "journal_id": bank.id,
+                    "billbyte_is_deposit": True,
+                    "memo": self.env._("Cloud deposit"),
+                }
+            )
+        if azure:
+            azure.write({"billbyte_prepaid": True, "billbyte_wallet_floor": 50.0})
+            payments |= payments.create(
+                {
+                    "payment_type": "inbound",
+                    "partner_type": "customer",
+                    "partner_id": azure.id,
+                    "amount": 1000.0,
+                    "journal_id": bank.id,
+                    "memo": self.env._("Prepaid cloud top-up"),
+                }
+            )
+        payments.action_post()

@@ -20,7 +20,7 @@ class TestDeposit(BillingCommon):
         cls.deposits = cls.env["account.account"].create(
             {
                 "name": "Customer Deposits",
-                "code": "219900",
+                "code": "219950",
                 "account_type": "liability_current",
                 "reconcile": True,
             }
