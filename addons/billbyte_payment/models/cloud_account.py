@@ -24,7 +24,15 @@ class BillbyteCloudAccount(models.Model):
                 )
             )
             if rows:
-                self.env["res.partner"]._billbyte_wallet_check([row[0] for row in rows])
+                # After the import's commit, in a job of its own: the check may write
+                # the customer's wallet state, which a top-up posted at the same moment
+                # writes too; the import never waits on (or fails over) that row.
+                ids = sorted(row[0] for row in rows)
+                self.env["res.partner"].with_delay(
+                    channel="root.billbyte_payment",
+                    identity_key=f"billbyte-wallet-check-{','.join(map(str, ids))}",
+                    description=self.env._("Prepaid balances after an import"),
+                )._billbyte_wallet_check(ids)
         return keys
 
     billbyte_requires_deposit = fields.Boolean(
