@@ -6,6 +6,8 @@ from . import cloud_account
 from . import account_analytic_line
 from . import account_move
 from . import account_move_line
+from . import billing_usage_items
+from . import billing_invoicing
 from . import billing_run
 from . import billing_run_line
 from . import billbyte_license

@@ -7,6 +7,8 @@ from . import pricing_rule
 from . import bundle_line
 from . import price_history
 from . import vendor_price
+from . import price_fetch
+from . import price_products
 from . import price_import
 from . import price_import_rejection
 from . import sale_order

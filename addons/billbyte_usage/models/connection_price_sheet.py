@@ -12,7 +12,7 @@ from dateutil.relativedelta import relativedelta
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
-from odoo.addons.billbyte_catalog.models.price_import import vendor_user_error
+from odoo.addons.billbyte_catalog.models.price_fetch import vendor_user_error
 from odoo.addons.billbyte_catalog.vendor_api.errors import VendorError
 
 _logger = logging.getLogger(__name__)

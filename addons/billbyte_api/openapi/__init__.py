@@ -1,0 +1,3 @@
+from .paths import openapi_document
+
+__all__ = ["openapi_document"]
