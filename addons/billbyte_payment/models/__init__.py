@@ -9,3 +9,7 @@ from . import account_payment
 from . import payment_token
 from . import res_company
 from . import res_config_settings
+from . import billbyte_payment_allocation
+from . import account_partial_reconcile
+from . import account_move_line
+from . import account_move_allocation
