@@ -34,6 +34,7 @@
         "views/portal_autopay_templates.xml",
         "security/billbyte_payment_allocation_rules.xml",
         "wizards/billbyte_payment_allocate_views.xml",
+        "wizards/billbyte_discount_credit_views.xml",
         "views/billbyte_payment_allocation_views.xml",
         "views/portal_invoice_lines_templates.xml",
     ],

@@ -73,6 +73,18 @@ class AccountMove(models.Model):
             )
         return partial
 
+    def action_billbyte_discount(self):
+        """Open the discount credit note wizard on this usage invoice."""
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Discount Lines"),
+            "res_model": "billbyte.discount.credit",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_invoice_id": self.id},
+        }
+
     def action_billbyte_allocate(self):
         """Open the "Allocate to Lines" wizard on this usage invoice."""
         self.ensure_one()

@@ -11,6 +11,13 @@ class AccountMoveLine(models.Model):
     billbyte_allocation_ids = fields.One2many(
         "billbyte.payment.allocation", "invoice_line_id", string="Allocations", readonly=True
     )
+    billbyte_credited_line_id = fields.Many2one(
+        "account.move.line",
+        string="Discount on",
+        readonly=True,
+        index="btree_not_null",
+        help="On a discount credit note: the invoice line it reduces.",
+    )
     billbyte_amount_paid = fields.Monetary(
         "Paid", compute="_compute_billbyte_amounts", store=True, currency_field="currency_id"
     )

@@ -8,3 +8,4 @@ from . import test_wallet
 from . import test_deposit
 from . import test_autopay
 from . import test_line_allocation
+from . import test_discount_credit
