@@ -37,6 +37,7 @@
         "wizards/billbyte_discount_credit_views.xml",
         "views/billbyte_payment_allocation_views.xml",
         "views/portal_invoice_lines_templates.xml",
+        "report/billbyte_revenue_line_views.xml",
     ],
     "demo": ["demo/payment_demo.xml"],
 }

@@ -9,3 +9,5 @@ from . import test_deposit
 from . import test_autopay
 from . import test_line_allocation
 from . import test_discount_credit
+from . import test_revenue_by_line
+from . import test_portal_line_payments

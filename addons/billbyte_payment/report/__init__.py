@@ -1,0 +1,1 @@
+from . import billbyte_revenue_line
