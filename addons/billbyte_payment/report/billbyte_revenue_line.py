@@ -13,11 +13,11 @@ class BillbyteRevenueLine(models.Model):
     _order = "date desc, id"
 
     invoice_line_id = fields.Many2one("account.move.line", readonly=True)
-    invoice_id = fields.Many2one("account.move", string="Invoice", readonly=True)
+    invoice_id = fields.Many2one("account.move", readonly=True)
     date = fields.Date("Invoice Date", readonly=True)
     partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
     cloud_account_id = fields.Many2one("billbyte.cloud.account", readonly=True)
-    vendor_id = fields.Many2one("billbyte.cloud.vendor", string="Vendor", readonly=True)
+    vendor_id = fields.Many2one("billbyte.cloud.vendor", readonly=True)
     product_id = fields.Many2one("product.product", string="Service", readonly=True)
     service_name = fields.Char("Cloud Service", readonly=True)
     start_date = fields.Date("Period Start", readonly=True)
