@@ -301,21 +301,26 @@ class BillbyteApi(models.AbstractModel):
 
     @api.model
     def _open_line_amounts(self, move, lines):
-        """Each line's open amount: its share of what is open on the invoice (payments
-        are allocated to invoices, not lines, until billbyte_payment allocates them
-        line by line), the rounding left on the last line."""
+        """Each line's paid, credited and open amounts: on a usage invoice what
+        billbyte_payment allocated to it, elsewhere its share of what is open on the
+        invoice; the rounding left goes on the last line."""
         currency = move.currency_id
         total = Decimal(money(move.amount_total, currency))
         open_amount = Decimal(money(move.amount_residual, currency))
         step = Decimal(1).scaleb(-currency.decimal_places)
+        by_line = move._billbyte_is_usage_invoice()
         result, allocated = [], Decimal(0)
         for index, line in enumerate(lines):
             amount = Decimal(money(line.price_total, currency))
+            credited = Decimal(money(line.billbyte_amount_credited, currency))
             if index == len(lines) - 1:
                 share = open_amount - allocated
+            elif by_line:
+                share = Decimal(money(line.billbyte_amount_open, currency))
             else:
                 share = (amount * open_amount / total).quantize(step) if total else Decimal(0)
             allocated += share
+            paid = amount - credited - share
             result.append(
                 {
                     "id": line.id,
@@ -325,6 +330,8 @@ class BillbyteApi(models.AbstractModel):
                     "period_start": fields.Date.to_string(line.start_date) or None,
                     "period_end": fields.Date.to_string(line.end_date) or None,
                     "amount": str(amount),
+                    "amount_paid": str(paid),
+                    "amount_credited": str(credited),
                     "amount_open": str(share),
                 }
             )

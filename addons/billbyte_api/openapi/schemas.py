@@ -339,9 +339,17 @@ SCHEMAS = {
                                     "id": {"type": "integer"},
                                     "description": nullable({"type": "string"}),
                                     "amount": AMOUNT,
+                                    "amount_paid": AMOUNT,
+                                    "amount_credited": AMOUNT,
                                     "amount_open": AMOUNT,
                                 },
-                                required=["id", "amount", "amount_open"],
+                                required=[
+                                    "id",
+                                    "amount",
+                                    "amount_paid",
+                                    "amount_credited",
+                                    "amount_open",
+                                ],
                             ),
                         },
                     }

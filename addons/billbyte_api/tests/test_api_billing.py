@@ -198,6 +198,11 @@ class TestApiBilling(ApiCommon):
             sum(Decimal(line["amount_open"]) for line in open_invoice["lines"]),
             Decimal(open_invoice["amount_open"]),
         )
+        # Paid per line: the 10.00 allocated by billbyte_payment, oldest line first.
+        self.assertEqual(
+            sum(Decimal(line["amount_paid"]) for line in open_invoice["lines"]), Decimal("10.00")
+        )
+        self.assertEqual({line["amount_credited"] for line in open_invoice["lines"]}, {"0.00"})
         (payment,) = overview["last_payments"]
         self.assertEqual((payment["amount"], payment["currency"]), ("10.00", "EUR"))
         self.assertIsNone(overview["wallet"], "not prepaid, no deposit")
