@@ -16,6 +16,7 @@ and prints the figures, ending with one machine-readable line:
 """
 
 import argparse
+import importlib.util
 import os
 import subprocess
 import sys
@@ -54,26 +55,37 @@ def main():
     parser.add_argument(
         "--rate", type=float, default=500, help="requests per minute (Partner Center's pace)"
     )
+    parser.add_argument("--installed", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
 
-    template = billbyte.ensure_template()
-    billbyte.clone_db(template, args.database)
-    subprocess.run(
-        billbyte.odoo_cmd(
-            args.database,
-            "-i",
-            ",".join(billbyte.OUR_MODULES),
-            "--stop-after-init",
-            "--without-demo=all",
-            "--log-level=warn",
-            f"--http-port={billbyte.free_port()}",
-        ),
-        check=True,
-    )
+    if not args.installed:
+        template = billbyte.ensure_template()
+        billbyte.clone_db(template, args.database)
+        subprocess.run(
+            billbyte.odoo_cmd(
+                args.database,
+                "-i",
+                ",".join(billbyte.OUR_MODULES),
+                "--stop-after-init",
+                "--without-demo=all",
+                "--log-level=warn",
+                f"--http-port={billbyte.free_port()}",
+            ),
+            check=True,
+        )
 
+    registry = _registry(args.database)
     from odoo import SUPERUSER_ID, api
 
-    from odoo.addons.billbyte_usage.tests.vendor_servers import PartnerCenterStandIn
+    # The stand-in module alone (importing the tests package would load Odoo's test
+    # framework).
+    spec = importlib.util.spec_from_file_location(
+        "billbyte_vendor_servers",
+        billbyte.ADDONS / "billbyte_usage" / "tests" / "vendor_servers.py",
+    )
+    vendor_servers = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(vendor_servers)
+    PartnerCenterStandIn = vendor_servers.PartnerCenterStandIn
 
     stand_in = PartnerCenterStandIn()
     stand_in.page_size = 500
@@ -96,7 +108,6 @@ def main():
                 cancellationAllowedUntilDate="2026-01-08T00:00:00Z",
             )
 
-    registry = _registry(args.database)
     context = {"tracking_disable": True, "mail_create_nolog": True, "mail_notrack": True}
     try:
         with registry.cursor() as cr:

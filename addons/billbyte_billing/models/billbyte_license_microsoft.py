@@ -244,6 +244,45 @@ class BillbyteLicense(models.Model):
         self.env["billbyte.ms.subscription"]._keep(connection, tenant, values)
         return self.env._("Ordered at Microsoft: subscription %s.", values["subscription_id"])
 
+    def action_ms_auto_renew_off(self):
+        return self._ms_set_auto_renew(False)
+
+    def action_ms_auto_renew_on(self):
+        return self._ms_set_auto_renew(True)
+
+    def _ms_set_auto_renew(self, enabled):
+        """Auto-renew on or off at Microsoft, and in Odoo: off, the license is not
+        renewed (no seats from the renewal on); on again, the scheduled end is undone."""
+        self.ensure_one()
+        try:
+            self._ms_change(
+                {"autoRenewEnabled": enabled},
+                self.env._("Auto-renew on") if enabled else self.env._("Auto-renew off"),
+            )
+        except (VendorError, VendorUnavailable) as error:
+            message, kind = str(error), "danger"
+        else:
+            today = fields.Date.context_today(self)
+            pending = self.change_ids.filtered(lambda c: c.kind == "decrease" and not c.applied)
+            if enabled:
+                pending.sudo().unlink()
+                self.next_term_seats = self.seats
+                message = self.env._("Auto-renew is on: the license renews.")
+            else:
+                if self.next_term_seats:
+                    self._change_seats(-self.next_term_seats, today)
+                message = self.env._(
+                    "Auto-renew is off: the license ends with its term, on %s.",
+                    self.pending_decrease_date,
+                )
+            kind = "success"
+            self.message_post(body=message)
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {"message": message, "type": kind, "sticky": kind == "danger"},
+        }
+
     def action_change_seats(self):
         self.ensure_one()
         return {

@@ -440,6 +440,22 @@ class TestCancellationWindow(PartnerCenterLicenseCommon):
         self.assertFalse(self.partner_center.subscription(SUB_E3)["autoRenewEnabled"])
         self.assertIn("takes effect on", wizard.message)
 
+    def test_auto_renew_off_then_on_from_odoo(self):
+        self.ms_subscription(SUB_E3, quantity=10, cancellationAllowedUntilDate=self.window(-2))
+        lic = self.license(self.e3, 10, SUB_E3)
+        self.sync()
+        self.assertTrue(lic.ms_auto_renew)
+        lic.action_ms_auto_renew_off()
+        self.assertFalse(self.partner_center.subscription(SUB_E3)["autoRenewEnabled"])
+        self.assertFalse(lic.ms_auto_renew)
+        self.assertEqual((lic.seats, lic.next_term_seats), (10, 0))
+        self.assertEqual(lic.pending_decrease_date, lic._ms_renewal_date())
+        lic.action_ms_auto_renew_on()
+        self.assertTrue(self.partner_center.subscription(SUB_E3)["autoRenewEnabled"])
+        self.assertEqual((lic.seats, lic.next_term_seats), (10, 10))
+        self.assertFalse(lic.pending_decrease_date)
+        self.assertEqual(self.calls(license_id=lic.id).mapped("state"), ["done", "done"])
+
     def test_decrease_below_assigned_licenses_is_warned_before_sending(self):
         self.ms_subscription(SUB_E3, quantity=10, cancellationAllowedUntilDate=self.window(3))
         self.partner_center.subscribed_skus[CUSTOMER] = [
