@@ -3,7 +3,7 @@ SHELL := /bin/bash
 SETUP := source scripts/setup.sh
 ROWS ?= 1000000
 
-.PHONY: run test test-odoo pytest lint bench-import bench-billing bench-prices setup
+.PHONY: run test test-odoo pytest lint bench-import bench-billing bench-prices bench-licenses setup
 setup:
 	@$(SETUP) && echo "Odoo: $$ODOO_SRC  venv: $$VENV_PY  PostgreSQL: $$PGHOST:$$PGPORT"
 
@@ -35,3 +35,6 @@ bench-prices:
 
 bench-billing:
 	@$(SETUP) && "$$VENV_PY" scripts/bench_billing.py $(if $(CUSTOMERS),--customers $(CUSTOMERS)) $(if $(WORKERS),--workers $(WORKERS)) $(if $(PROFILE),--profile)
+
+bench-licenses:
+	@$(SETUP) && "$$VENV_PY" scripts/bench_licenses.py $(if $(CUSTOMERS),--customers $(CUSTOMERS)) $(if $(RATE),--rate $(RATE))

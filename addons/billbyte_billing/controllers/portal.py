@@ -26,4 +26,11 @@ class BillbyteCloudInvoiceSection(BillbyteCloudPortal):
         else:
             values["cloud_invoices"] = Move
             values["cloud_invoice_count"] = 0
+        # The licenses of the customer's own accounts (found above with the customer's
+        # rights), with Microsoft's cancellation window.
+        values["cloud_licenses"] = (
+            request.env["billbyte.license"]
+            .sudo()
+            .search([("cloud_account_id", "in", accounts.ids), ("state", "=", "active")])
+        )
         return values

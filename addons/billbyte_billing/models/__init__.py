@@ -37,3 +37,9 @@ from . import account_edi_xml_cii
 from . import external_billing
 from . import account_analytic_line_external
 from . import billing_run_external
+from . import partner_center_call
+from . import ms_subscription
+from . import billbyte_license_microsoft
+from . import license_reconciliation
+from . import sale_order_microsoft
+from . import connection_license

@@ -32,3 +32,13 @@ class BillbyteCloudAccount(models.Model):
             "default_currency_id": self.currency_id.id,
         }
         return action
+
+    def _billbyte_ms_target(self):
+        """(connection, customer tenant id) when this account's licenses are kept in
+        step with Partner Center, else (None, None)."""
+        self.ensure_one()
+        connection = self.sudo().connection_id
+        tenant = (self.vendor_customer_id or "").strip().lower()
+        if connection and connection.kind == "microsoft" and tenant:
+            return connection, tenant
+        return None, None

@@ -78,8 +78,25 @@ class SaleOrder(models.Model):
 
     def action_confirm(self):
         self._billbyte_check_license_lines()
-        res = super().action_confirm()
-        self._billbyte_apply_licenses()
+        answers, refused = self._billbyte_order_at_microsoft()
+        todo = self - refused
+        res = True
+        if todo:
+            res = super(SaleOrder, todo).action_confirm()
+            todo.with_context(billbyte_ms_answers=answers)._billbyte_apply_licenses()
+        if refused:
+            return {
+                "type": "ir.actions.client",
+                "tag": "display_notification",
+                "params": {
+                    "title": self.env._("Microsoft refused the order"),
+                    "message": "\n".join(
+                        f"{order.name}: {order.billbyte_ms_error}" for order in refused
+                    ),
+                    "type": "danger",
+                    "sticky": True,
+                },
+            }
         return res
 
     def _billbyte_apply_licenses(self):
@@ -142,6 +159,14 @@ class SaleOrder(models.Model):
                         * (Decimal(100) - Decimal(str(line.discount or 0)))
                         / Decimal(100)
                     ).quantize(step, ROUND_HALF_UP)
+                    # Kept in step with Partner Center: the license is what Microsoft
+                    # answered (its subscription, seats and start).
+                    answer = (self.env.context.get("billbyte_ms_answers") or {}).get(
+                        f"{order.id}:{account.id}:{product.id}"
+                    )
+                    if answer:
+                        seats = answer["quantity"]
+                        day = answer.get("start_date") or day
                     lic = License.create(
                         {
                             "cloud_account_id": account.id,
@@ -153,9 +178,14 @@ class SaleOrder(models.Model):
                             "price_unit": float(price),
                             "currency_id": order.currency_id.id,
                             "company_id": order.company_id.id,
+                            "ms_subscription_id": answer["subscription_id"] if answer else False,
                         }
                     )
                     lic.message_post(body=self.env._("Created by %(order)s.", order=order.name))
+                    if answer:
+                        connection = account._billbyte_ms_target()[0]
+                        self.env["billbyte.ms.subscription"].sudo()._link(connection)
+                        self.env["billbyte.license.reconciliation"].sudo()._reconcile(connection)
                 lines.write({"billbyte_license_id": lic.id})
         return True
 

@@ -11,3 +11,4 @@ from . import test_sending
 from . import test_einvoice
 from . import test_invoice_report
 from . import test_external_billing
+from . import test_license_partner_center

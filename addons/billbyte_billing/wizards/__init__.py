@@ -1,2 +1,3 @@
 from . import cloud_account_transfer_wizard
 from . import accrual_wizard
+from . import license_seats_wizard

@@ -11,6 +11,7 @@ import json
 import logging
 import tempfile
 import time
+import uuid
 import warnings
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
@@ -26,6 +27,7 @@ from odoo.addons.billbyte_catalog.vendor_api.errors import VendorError, VendorUn
 from odoo.addons.billbyte_catalog.vendor_api.http import (
     VendorHttp,
     retry_after_seconds,
+    vendor_message,
     vendor_session,
 )
 
@@ -149,6 +151,36 @@ def partner_center_to_focus(item):
     }
 
 
+# Partner Center's term durations (ISO 8601) and what a license's term is in Odoo.
+TERM_DURATIONS = {"P1M": "monthly", "P1Y": "annual"}
+
+
+def subscription_values(subscription):
+    """The license facts of a Partner Center subscription resource, as plain values
+    (dates as date, quantity as int), or None for a usage-billed one (Azure plan)."""
+    if (subscription.get("billingType") or "").lower() == "usage":
+        return None
+    try:
+        quantity = int(subscription.get("quantity") or 0)
+    except (TypeError, ValueError):
+        quantity = 0
+    return {
+        "subscription_id": (subscription.get("id") or "").strip().lower(),
+        "offer_id": subscription.get("offerId") or "",
+        "offer_name": subscription.get("offerName") or subscription.get("friendlyName") or "",
+        "quantity": quantity,
+        "term_duration": subscription.get("termDuration") or "",
+        "billing_cycle": (subscription.get("billingCycle") or "").lower(),
+        "commitment_end_date": _day(subscription.get("commitmentEndDate")),
+        "cancellation_until": _day(subscription.get("cancellationAllowedUntilDate")),
+        "auto_renew": bool(subscription.get("autoRenewEnabled")),
+        "status": (subscription.get("status") or "").lower(),
+        "start_date": _day(
+            subscription.get("effectiveStartDate") or subscription.get("creationDate")
+        ),
+    }
+
+
 @register_connector
 class MicrosoftConnector(Connector):
     kind = "microsoft"
@@ -172,6 +204,9 @@ class MicrosoftConnector(Connector):
         self.partner_api_url = (
             conn.ms_partner_api_url or "https://api.partner.microsoft.com"
         ).rstrip("/")
+        # Requests sent by the license sync, and the earliest moment of the next one.
+        self.request_count = 0
+        self._next_slot = 0.0
 
     # -- sign-in -----------------------------------------------------------
     def token(self, resource):
@@ -347,10 +382,36 @@ class MicrosoftConnector(Connector):
         )
 
     # -- customers and subscriptions ------------------------------------------
-    def _get_all(self, token, url, what):
+    def requests_per_minute(self):
+        """Partner Center throttles per partner tenant: the license sync keeps under
+        system parameter billbyte.ms_requests_per_minute (500 by default)."""
+        value = (
+            self.env["ir.config_parameter"]
+            .sudo()
+            .get_param("billbyte.ms_requests_per_minute", "500")
+        )
+        try:
+            return max(float(value), 1.0)
+        except ValueError:
+            return 500.0
+
+    def _pace(self):
+        """Wait for the next request slot (a steady rate, no bursts)."""
+        if not self._next_slot:
+            self._interval = 60.0 / self.requests_per_minute()
+        now = time.monotonic()
+        if self._next_slot > now:
+            time.sleep(self._next_slot - now)
+            now = self._next_slot
+        self._next_slot = now + self._interval
+        self.request_count += 1
+
+    def _get_all(self, token, url, what, paced=False):
         headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
         items = []
         while url:
+            if paced:
+                self._pace()
             body = self.http.request("GET", url, what, headers=headers).json()
             items.extend(body.get("items") or [])
             following = (body.get("links") or {}).get("next") or {}
@@ -389,6 +450,238 @@ class MicrosoftConnector(Connector):
                     }
                 )
         return accounts
+
+    # -- new-commerce licenses ------------------------------------------------------
+    def license_subscriptions(self, customer_ids=None):
+        """{customer tenant id: (customer name, [subscription_values])}: every customer's
+        license subscriptions, page by page, under the request rate. Everything is read
+        before anything is returned: a sync that fails half-way applies nothing."""
+        token = self.token(self.partner_center_url)
+        if customer_ids is None:
+            customers = self._get_all(
+                token,
+                f"{self.partner_center_url}/v1/customers?size=500",
+                self.env._("the customer list"),
+                paced=True,
+            )
+        else:
+            customers = [{"id": cid, "companyProfile": {}} for cid in customer_ids]
+        result = {}
+        for customer in customers:
+            profile = customer.get("companyProfile") or {}
+            customer_id = (customer.get("id") or "").lower()
+            items = self._get_all(
+                token,
+                f"{self.partner_center_url}/v1/customers/{customer_id}/subscriptions",
+                self.env._("the subscriptions of %s", profile.get("companyName") or customer_id),
+                paced=True,
+            )
+            values = [subscription_values(item) for item in items]
+            result[customer_id] = (
+                profile.get("companyName") or profile.get("domain") or customer_id,
+                [value for value in values if value and value["subscription_id"]],
+            )
+        return result
+
+    def _audited(self, method, url, what, audit, request_id, body=None, extra_headers=None):
+        """One write to Partner Center, one try, sent with MS-RequestId (a request sent
+        again with the same id is applied once) and MS-CorrelationId; `audit(values)`
+        records the attempt, whatever came of it. Microsoft's refusal is raised in its
+        own words (VendorError); no answer in time is VendorUnavailable."""
+        token = self.token(self.partner_center_url)
+        correlation = str(uuid.uuid4())
+        headers = {
+            "Authorization": f"Bearer {token}",
+            "Accept": "application/json",
+            "MS-RequestId": request_id,
+            "MS-CorrelationId": correlation,
+            **(extra_headers or {}),
+        }
+        call = {
+            "method": method,
+            "url": url,
+            "request": json.dumps(body, indent=1, default=str) if body is not None else "",
+            "request_id": request_id,
+            "correlation_id": correlation,
+        }
+        try:
+            response = self.session.request(
+                method, url, headers=headers, json=body, timeout=service_timeout(self.env)
+            )
+        except requests.Timeout as error:
+            audit(dict(call, state="timeout", answer=str(error)))
+            raise VendorUnavailable(
+                self.env._(
+                    "Microsoft did not answer %(what)s in time: it may have applied it. "
+                    "Nothing changed in Odoo; try again: the same request id is sent, so "
+                    "Microsoft applies it once.",
+                    what=what,
+                )
+            ) from None
+        except requests.RequestException as error:
+            audit(dict(call, state="error", answer=str(error)))
+            raise VendorUnavailable(
+                self.env._(
+                    "Microsoft could not be reached for %(what)s: %(error)s", what=what, error=error
+                )
+            ) from None
+        call.update(
+            status_code=response.status_code,
+            answer=response.text[:20000],
+            correlation_id=response.headers.get("MS-CorrelationId") or correlation,
+        )
+        if response.status_code >= 400:
+            audit(dict(call, state="refused"))
+            error_class = (
+                VendorUnavailable
+                if response.status_code in (429, 500, 502, 503, 504)
+                else VendorError
+            )
+            raise error_class(
+                self.env._(
+                    "Microsoft refused %(what)s: %(message)s",
+                    what=what,
+                    message=vendor_message(response),
+                )
+            )
+        audit(dict(call, state="done"))
+        try:
+            return response.json() if response.content else {}
+        except ValueError:
+            raise VendorError(self.env._("Microsoft's answer for %s is not JSON.", what)) from None
+
+    def customer_subscription(self, customer_id, subscription_id):
+        """A subscription resource (GET, one try)."""
+        token = self.token(self.partner_center_url)
+        return self._service_request(
+            "GET",
+            f"{self.partner_center_url}/v1/customers/{customer_id}/subscriptions/{subscription_id}",
+            self.env._("the subscription %s", subscription_id),
+            token,
+        )
+
+    def change_subscription(self, customer_id, subscription_id, changes, request_id, audit):
+        """Partner Center's documented change: GET the subscription, set `changes`
+        (quantity, status, autoRenewEnabled, scheduledNextTermInstructions), PATCH it
+        back. Returns the subscription's values after the change."""
+        resource = self.customer_subscription(customer_id, subscription_id)
+        resource.update(changes)
+        etag = (resource.get("attributes") or {}).get("etag")
+        what = self.env._("the change of subscription %s", subscription_id)
+        url = (
+            f"{self.partner_center_url}/v1/customers/{customer_id}/subscriptions/{subscription_id}"
+        )
+        answer = self._audited(
+            "PATCH",
+            url,
+            what,
+            audit,
+            request_id,
+            resource,
+            extra_headers={"If-Match": etag} if etag else None,
+        )
+        return subscription_values(answer) or {}
+
+    def catalog_item(self, offer, country):
+        """The catalog item id (product:sku:availability) of a product:sku in a market,
+        or a VendorError saying it is not sold there."""
+        parts = [part for part in (offer or "").split(":") if part]
+        if len(parts) >= 3:
+            return ":".join(parts[:3])
+        if len(parts) != 2:
+            raise VendorError(
+                self.env._("%s is not a Partner Center product:SKU id.", offer or "-")
+            )
+        token = self.token(self.partner_center_url)
+        answer = self._service_request(
+            "GET",
+            f"{self.partner_center_url}/v1/products/{parts[0]}/skus/{parts[1]}/availabilities",
+            self.env._("the availabilities of %s", offer),
+            token,
+            params={"country": country, "targetSegment": "commercial"},
+        )
+        items = answer.get("items") or []
+        if not items or not items[0].get("catalogItemId"):
+            raise VendorError(
+                self.env._(
+                    "Microsoft does not sell %(offer)s in the customer's market (%(country)s).",
+                    offer=offer,
+                    country=country,
+                )
+            )
+        return items[0]["catalogItemId"]
+
+    def place_order(self, customer_id, lines, request_id, audit):
+        """Order licenses as Partner Center documents it for new commerce: create a cart
+        (POST /v1/customers/{id}/carts) then check it out. `lines`: dicts of offer,
+        country, quantity, term_duration, billing_cycle, name. Returns the
+        subscription values of what Microsoft created, in line order."""
+        items = [
+            {
+                "id": number,
+                "catalogItemId": self.catalog_item(line["offer"], line["country"]),
+                "quantity": line["quantity"],
+                "billingCycle": line["billing_cycle"],
+                "termDuration": line["term_duration"],
+                "friendlyName": line.get("name") or "",
+            }
+            for number, line in enumerate(lines)
+        ]
+        base = f"{self.partner_center_url}/v1/customers/{customer_id}"
+        cart = self._audited(
+            "POST", f"{base}/carts", self.env._("the cart"), audit, request_id, {"lineItems": items}
+        )
+        result = self._audited(
+            "POST",
+            f"{base}/carts/{cart.get('id')}/checkout",
+            self.env._("the order"),
+            audit,
+            f"{request_id}-checkout",
+            {},
+        )
+        errors = result.get("orderErrors") or []
+        if errors:
+            raise VendorError(
+                self.env._(
+                    "Microsoft refused the order: %s",
+                    "; ".join(str(e.get("description") or e.get("code")) for e in errors),
+                )
+            )
+        created = []
+        for order in result.get("orders") or []:
+            for item in sorted(
+                order.get("lineItems") or [], key=lambda i: i.get("lineItemNumber") or 0
+            ):
+                if not item.get("subscriptionId"):
+                    raise VendorUnavailable(
+                        self.env._(
+                            "Microsoft took order %s but has not created its subscription yet.",
+                            order.get("id") or "-",
+                        )
+                    )
+                values = subscription_values(
+                    self.customer_subscription(customer_id, item["subscriptionId"])
+                )
+                created.append(dict(values or {}, order_id=order.get("id")))
+        return created
+
+    def assigned_seats(self, customer_id):
+        """{SKU name (lower case): licenses assigned in the tenant (consumedUnits)} from
+        the customer's subscribed SKUs."""
+        token = self.token(self.partner_center_url)
+        answer = self._service_request(
+            "GET",
+            f"{self.partner_center_url}/v1/customers/{customer_id}/subscribedskus",
+            self.env._("the subscribed SKUs of %s", customer_id),
+            token,
+        )
+        seats = {}
+        for item in answer.get("items") or []:
+            sku = item.get("productSku") or {}
+            name = (sku.get("name") or "").strip().lower()
+            if name:
+                seats[name] = seats.get(name, 0) + int(item.get("consumedUnits") or 0)
+        return seats
 
     # -- new customers -----------------------------------------------------------
     # The Azure plan, as a new customer's first subscription is ordered (Partner

@@ -208,6 +208,22 @@ class PartnerCenterStandIn:
         self.refresh_token = self.REFRESH_TOKEN
         self.refresh_count = 0
         self.sheet_requests = []
+        # New-commerce licenses: subscriptions listed page by page (continuation
+        # token); writes remembered by MS-RequestId (a request sent again is answered
+        # as the first time, not applied twice); the changes applied (customer,
+        # subscription, what); the SKUs not available per market (country code);
+        # customers that have not accepted the Microsoft Customer Agreement; the
+        # subscribed SKUs (licenses assigned in the tenant) per customer.
+        self.page_size = 0
+        self.answered_requests = {}
+        self.applied = []
+        self.unavailable = {}
+        self.no_agreement = set()
+        self.carts = {}
+        self.subscribed_skus = {}
+        # Seconds to wait before sending the next write answers (applied and
+        # remembered first: Microsoft did it, the answer comes too late).
+        self.late_answers = []
 
     def stop(self):
         self.server.shutdown()
@@ -267,7 +283,12 @@ class PartnerCenterStandIn:
             )
         if path.startswith("/v1.0/reports/partners/billing/operations/"):
             return self._operation(handler, path.rsplit("/", 1)[1])
+        if path.startswith("/v1/products/") and path.endswith("/availabilities"):
+            return self._availabilities(handler, path, parse_qs(url.query))
         if method == "POST" and path.startswith("/v1/customers"):
+            remembered = self._remembered(handler)
+            if remembered:
+                return self._send(handler, remembered[0], remembered[1])
             return self._create(handler, path, json.loads(body or b"{}"))
         if path == "/v1/customers":
             items = [
@@ -282,7 +303,7 @@ class PartnerCenterStandIn:
                 }
                 for cid, c in self.customers.items()
             ]
-            return self._send_collection(handler, items)
+            return self._send_page(handler, "customers", items)
         parts = path.split("/")
         if len(parts) == 6 and parts[1:3] == ["v1", "customers"] and parts[4] == "subscriptions":
             return self._subscription(handler, method, parts[3], parts[5], body)
@@ -292,7 +313,10 @@ class PartnerCenterStandIn:
                 dict(s, attributes={"objectType": "Subscription"})
                 for s in self.customers.get(cid, {}).get("subscriptions", [])
             ]
-            return self._send_collection(handler, items)
+            return self._send_page(handler, f"customers/{cid}/subscriptions", items)
+        if path.startswith("/v1/customers/") and path.endswith("/subscribedskus"):
+            cid = path.split("/")[3]
+            return self._send_collection(handler, list(self.subscribed_skus.get(cid, [])))
         return self._send(handler, 404, {"error": {"code": "NotFound", "message": path}})
 
     # -- new customers and their orders ------------------------------------------
@@ -302,6 +326,10 @@ class PartnerCenterStandIn:
             return self._create_customer(handler, body)
         if len(parts) == 5 and parts[4] == "orders":
             return self._create_order(handler, parts[3], body)
+        if len(parts) == 5 and parts[4] == "carts":
+            return self._create_cart(handler, parts[3], body)
+        if len(parts) == 7 and parts[4] == "carts" and parts[6] == "checkout":
+            return self._checkout(handler, parts[3], parts[5])
         return self._send(handler, 404, {"error": {"code": "NotFound", "message": path}})
 
     def _create_customer(self, handler, body):
@@ -394,6 +422,7 @@ class PartnerCenterStandIn:
                 str(uuid.uuid4()),
                 offerId=item.get("offerid"),
                 offerName="Azure plan",
+                billingType="usage",
                 friendlyName=item.get("friendlyname") or "Azure plan",
                 quantity=item.get("quantity") or 1,
                 orderId=order_id,
@@ -531,6 +560,9 @@ class PartnerCenterStandIn:
         headers = {key.lower(): value for key, value in handler.headers.items()}
         patch = json.loads(body or b"{}")
         self.patches.append((handler.path, headers, patch))
+        remembered = self._remembered(handler)
+        if remembered:
+            return self._send(handler, remembered[0], remembered[1])
         if self.patch_refusal:
             status, error = self.patch_refusal
             return self._send(handler, status, error)
@@ -552,12 +584,254 @@ class PartnerCenterStandIn:
                     "source": "PartnerFD",
                 },
             )
+        refusal = self._new_commerce_refusal(subscription, patch)
+        if refusal:
+            return self._answer_once(handler, 400, refusal)
         status = patch["status"]
         if self.keep_suspended and status == "active":
             status = "suspended"
+        self._apply(customer_id, subscription, patch, status)
         subscription["status"] = status
         subscription["attributes"]["etag"] = uuid.uuid4().hex
-        return self._send(handler, 200, subscription)
+        return self._answer_once(handler, 200, subscription)
+
+    # -- new commerce: pages, writes sent once, carts, window ------------------------
+    def _send_page(self, handler, uri, items):
+        """A collection page by page when page_size is set: the next page is asked with
+        the continuation token in the MS-ContinuationToken header (links.next)."""
+        if not self.page_size:
+            return self._send_collection(handler, items)
+        start = int(handler.headers.get("MS-ContinuationToken") or 0)
+        page = items[start : start + self.page_size]
+        links = {}
+        if start + self.page_size < len(items):
+            links["next"] = {
+                "uri": f"/{uri}?size={self.page_size}",
+                "method": "GET",
+                "headers": [{"key": "MS-ContinuationToken", "value": str(start + self.page_size)}],
+            }
+        return self._send(
+            handler,
+            200,
+            {
+                "totalCount": len(page),
+                "items": page,
+                "links": links,
+                "continuationToken": links and str(start + self.page_size) or None,
+                "attributes": {"objectType": "Collection"},
+            },
+        )
+
+    def _remembered(self, handler):
+        """The answer already given to this MS-RequestId, if any."""
+        request_id = handler.headers.get("MS-RequestId")
+        return self.answered_requests.get(request_id) if request_id else None
+
+    def _answer_once(self, handler, status, body):
+        request_id = handler.headers.get("MS-RequestId")
+        if request_id:
+            self.answered_requests[request_id] = (status, json.loads(json.dumps(body)))
+        correlation = handler.headers.get("MS-CorrelationId") or str(uuid.uuid4())
+        if self.late_answers:
+            time.sleep(self.late_answers.pop(0))
+        return self._send(handler, status, body, {"MS-CorrelationId": correlation})
+
+    @staticmethod
+    def _today():
+        return time.strftime("%Y-%m-%d", time.gmtime())
+
+    def _new_commerce_refusal(self, subscription, patch):
+        """Microsoft's refusal of a decrease or cancellation after the cancellation
+        window (cancellationAllowedUntilDate), or None."""
+        until = (subscription.get("cancellationAllowedUntilDate") or "")[:10]
+        decrease = int(patch.get("quantity") or 0) < int(subscription.get("quantity") or 0)
+        cancel = patch.get("status") == "deleted" and subscription.get("status") != "deleted"
+        if (decrease or cancel) and until and until < self._today():
+            return {
+                "code": 800076,
+                "description": "The subscription can only be cancelled or have its quantity "
+                f"reduced within the cancellation window, which ended on {until}.",
+                "source": "PartnerFD",
+            }
+        return None
+
+    def _apply(self, customer_id, subscription, patch, status):
+        quantity = int(patch.get("quantity") or 0)
+        if quantity != subscription.get("quantity"):
+            self.applied.append((customer_id, subscription["id"], "quantity", quantity))
+            if quantity > int(subscription.get("quantity") or 0):
+                # Each added batch of seats has its own 7-day window.
+                subscription["cancellationAllowedUntilDate"] = time.strftime(
+                    "%Y-%m-%dT00:00:00Z", time.gmtime(time.time() + 7 * 86400)
+                )
+            subscription["quantity"] = quantity
+        if status != subscription.get("status"):
+            self.applied.append((customer_id, subscription["id"], "status", status))
+        if "autoRenewEnabled" in patch and patch["autoRenewEnabled"] != subscription.get(
+            "autoRenewEnabled"
+        ):
+            self.applied.append(
+                (customer_id, subscription["id"], "autoRenewEnabled", patch["autoRenewEnabled"])
+            )
+            subscription["autoRenewEnabled"] = patch["autoRenewEnabled"]
+        if patch.get("scheduledNextTermInstructions") != subscription.get(
+            "scheduledNextTermInstructions"
+        ):
+            self.applied.append(
+                (
+                    customer_id,
+                    subscription["id"],
+                    "scheduledNextTermInstructions",
+                    patch.get("scheduledNextTermInstructions"),
+                )
+            )
+            subscription["scheduledNextTermInstructions"] = patch.get(
+                "scheduledNextTermInstructions"
+            )
+
+    def _availabilities(self, handler, path, query):
+        """GET /v1/products/{product}/skus/{sku}/availabilities?country=XX: none when
+        the SKU is not sold in that market."""
+        parts = path.split("/")
+        product, sku = parts[3], parts[5]
+        country = (query.get("country") or ["US"])[0].upper()
+        if f"{product}:{sku}" in self.unavailable.get(country, set()):
+            items = []
+        else:
+            items = [
+                {
+                    "id": "CFQ7TTC0J2FB",
+                    "productId": product,
+                    "skuId": sku,
+                    "catalogItemId": f"{product}:{sku}:CFQ7TTC0J2FB",
+                    "country": country,
+                    "terms": [
+                        {"duration": "P1M", "billingCycle": "monthly"},
+                        {"duration": "P1Y", "billingCycle": "annual"},
+                        {"duration": "P1Y", "billingCycle": "monthly"},
+                    ],
+                }
+            ]
+        return self._send_collection(handler, items)
+
+    def _create_cart(self, handler, customer_id, body):
+        """POST /v1/customers/{tenant}/carts: line items of catalog items."""
+        if customer_id not in self.customers:
+            return self._answer_once(
+                handler, 404, {"code": "600008", "description": "Customer not found."}
+            )
+        lower = {key.lower(): value for key, value in body.items()}
+        items = [{k.lower(): v for k, v in item.items()} for item in lower.get("lineitems") or []]
+        if not items:
+            return self._answer_once(
+                handler, 400, {"code": "900100", "description": "A cart needs line items."}
+            )
+        cart_id = str(uuid.uuid4())
+        self.carts[cart_id] = (customer_id, items)
+        return self._answer_once(
+            handler,
+            201,
+            {
+                "id": cart_id,
+                "lineItems": [
+                    {
+                        "id": number,
+                        "catalogItemId": item.get("catalogitemid"),
+                        "quantity": item.get("quantity"),
+                        "billingCycle": item.get("billingcycle"),
+                        "termDuration": item.get("termduration"),
+                    }
+                    for number, item in enumerate(items)
+                ],
+                "status": "Active",
+                "attributes": {"objectType": "Cart"},
+            },
+        )
+
+    def _checkout(self, handler, customer_id, cart_id):
+        """POST .../carts/{cart}/checkout: an order per cart, or the order errors."""
+        customer_id_cart, items = self.carts.get(cart_id, (None, []))
+        if customer_id_cart != customer_id:
+            return self._answer_once(
+                handler, 404, {"code": "800001", "description": "Cart not found."}
+            )
+        if customer_id in self.no_agreement:
+            return self._answer_once(
+                handler,
+                200,
+                {
+                    "orders": [],
+                    "orderErrors": [
+                        {
+                            "orderGroupId": "0",
+                            "code": 800037,
+                            "description": "The customer has not accepted the Microsoft "
+                            "Customer Agreement.",
+                        }
+                    ],
+                    "attributes": {"objectType": "CartCheckoutResult"},
+                },
+            )
+        order_id = uuid.uuid4().hex[:12]
+        line_items = []
+        now = time.time()
+        for number, item in enumerate(items):
+            product, sku = (item.get("catalogitemid") or "::").split(":")[:2]
+            term = item.get("termduration") or "P1M"
+            months = {"P1M": 1, "P1Y": 12, "P3Y": 36}.get(term, 1)
+            start = time.strftime("%Y-%m-%d", time.gmtime(now))
+            year, month, day = (int(x) for x in start.split("-"))
+            month += months
+            year += (month - 1) // 12
+            month = (month - 1) % 12 + 1
+            end = f"{year:04d}-{month:02d}-{min(day, 28):02d}"
+            subscription = self.add_subscription(
+                customer_id,
+                str(uuid.uuid4()),
+                offerId=f"{product}:{sku}",
+                offerName=item.get("friendlyname") or f"{product}:{sku}",
+                friendlyName=item.get("friendlyname") or f"{product}:{sku}",
+                quantity=int(item.get("quantity") or 1),
+                termDuration=term,
+                billingCycle=item.get("billingcycle") or "monthly",
+                creationDate=f"{start}T10:00:00Z",
+                effectiveStartDate=f"{start}T00:00:00Z",
+                commitmentEndDate=f"{end}T00:00:00Z",
+                cancellationAllowedUntilDate=time.strftime(
+                    "%Y-%m-%dT00:00:00Z", time.gmtime(now + 7 * 86400)
+                ),
+                orderId=order_id,
+            )
+            self.applied.append(
+                (customer_id, subscription["id"], "order", subscription["quantity"])
+            )
+            line_items.append(
+                {
+                    "lineItemNumber": number,
+                    "offerId": item.get("catalogitemid"),
+                    "subscriptionId": subscription["id"],
+                    "termDuration": term,
+                    "quantity": subscription["quantity"],
+                }
+            )
+        self.carts.pop(cart_id, None)
+        return self._answer_once(
+            handler,
+            200,
+            {
+                "orders": [
+                    {
+                        "id": order_id,
+                        "referenceCustomerId": customer_id,
+                        "lineItems": line_items,
+                        "status": "completed",
+                        "attributes": {"objectType": "Order"},
+                    }
+                ],
+                "orderErrors": [],
+                "attributes": {"objectType": "CartCheckoutResult"},
+            },
+        )
 
     def _send_collection(self, handler, items):
         """A Partner Center collection answer."""
