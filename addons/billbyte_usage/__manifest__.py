@@ -4,7 +4,7 @@
     "name": "BillByte Cloud Usage",
     "summary": "Customer cloud accounts, usage imports (FOCUS), rating and "
     "unbilled usage per account",
-    "version": "18.0.1.3.0",
+    "version": "18.0.1.4.0",
     "category": "Sales/Cloud Billing",
     "website": "https://github.com/billbyte/billbyte-odoo",
     "author": "BillByte",
@@ -24,6 +24,7 @@
         "views/usage_import_views.xml",
         "wizards/usage_assign_wizard_views.xml",
         "views/usage_record_views.xml",
+        "views/usage_block_views.xml",
         "views/account_analytic_line_views.xml",
         "wizards/usage_import_wizard_views.xml",
         "views/res_partner_views.xml",
