@@ -172,6 +172,9 @@ def main():
         )
 
     registry, connection_id = prepare_database(args.database)
+    # Whatever usage the template database holds (demo usage) goes first: the month
+    # and the day-30 file alone are compared on the same empty usage tables.
+    empty_usage(registry)
     if args.profile:
         profile_statements()
     budget_check = time_budget_check(registry)

@@ -271,3 +271,10 @@ class TestUsageBlocks(UsageCommon):
             [connection.id],
         )
         self.assertEqual(self.env.cr.fetchone(), (6, 6, "7.50"))
+
+    def test_deleted_records_are_imported_again_by_the_next_delivery(self):
+        self.import_bytes(self.month(2), filename="mtd-02.csv")
+        self.records(charge_date="2026-10-01").unlink()
+        run = self.import_bytes(self.month(2), filename="mtd-02-again.csv")
+        self.assertEqual((run.rows_imported, run.rows_duplicate), (3, 3), run.message)
+        self.assertEqual(len(self.records()), 6)
