@@ -3,7 +3,9 @@ SHELL := /bin/bash
 SETUP := source scripts/setup.sh
 ROWS ?= 1000000
 
-.PHONY: run test test-odoo pytest lint bench-import bench-billing bench-prices bench-licenses setup
+DAYS ?= 30
+
+.PHONY: run test test-odoo pytest lint bench-import bench-month bench-billing bench-prices bench-licenses setup
 setup:
 	@$(SETUP) && echo "Odoo: $$ODOO_SRC  venv: $$VENV_PY  PostgreSQL: $$PGHOST:$$PGPORT"
 
@@ -28,6 +30,10 @@ lint:
 
 bench-import:
 	@$(SETUP) && "$$VENV_PY" scripts/bench_import.py --rows $(ROWS) $(if $(PROFILE),--profile)
+
+# A month of 30 daily month-to-date deliveries (1,000,000 rows at day 30), in order.
+bench-month:
+	@$(SETUP) && "$$VENV_PY" scripts/bench_month.py --rows $(ROWS) --days $(DAYS) $(if $(PROFILE),--profile)
 
 # A 200,000-line price sheet into an empty catalog, again unchanged, then 1 % changed.
 bench-prices:

@@ -50,10 +50,55 @@ def account_id(n):
     return f"{100000000000 + n:012d}"
 
 
+def day_period(day, days=DAYS):
+    """ChargePeriodStart and End of day `day` of September 2026 (the month of the files)."""
+    start = f"2026-09-{day:02d}T00:00:00Z"
+    end = f"2026-09-{day + 1:02d}T00:00:00Z" if day < days else "2026-10-01T00:00:00Z"
+    return start, end
+
+
+def usage_row(rng, day, account, item, days=DAYS):
+    """One vendor line: item `item` of account `account` on day `day`. Each account
+    uses 3 of the 60 services a day, each with a few SKUs and resources (several rows
+    per service and day, as hourly or per-resource vendor lines are); about 1 % of
+    the lines are credits."""
+    start, end = day_period(day, days)
+    services = [(account * 7 + day % 2 + k) % SERVICES for k in range(3)]
+    service = SERVICE_NAMES[services[item % 3]]
+    sku = f"{service}-SKU{item % 3}"
+    quantity = rng.randint(1, 24)
+    cost = f"{quantity * rng.uniform(0.001, 0.5):.10f}"
+    category = "Usage"
+    if rng.random() < 0.01:
+        category, cost = "Credit", f"-{rng.uniform(0.01, 2):.10f}"
+    return {
+        "BillingAccountId": "999999999999",
+        "BillingCurrency": "USD",
+        "BilledCost": cost,
+        "EffectiveCost": cost,
+        "ListCost": cost,
+        "ChargePeriodStart": start,
+        "ChargePeriodEnd": end,
+        "ChargeCategory": category,
+        "ChargeDescription": f"{service} usage",
+        "ProviderName": "AWS",
+        "ServiceName": service,
+        "ServiceCategory": "Compute",
+        "SkuId": sku,
+        "SubAccountId": account_id(account),
+        "SubAccountName": f"Customer {account}",
+        "ConsumedQuantity": quantity,
+        "ConsumedUnit": "Hours",
+        "PricingQuantity": quantity,
+        "PricingUnit": "Hours",
+        "ResourceId": f"arn:aws:resource/{account}/{item}",
+        "RegionId": REGIONS[item % 4],
+        "x_UsageType": f"{sku}:{item}",
+    }
+
+
 def generate(path, rows):
-    """Write the FOCUS file: each account uses 3 of the 60 services a day, each with a few
-    SKUs and resources (several rows per service and day, as hourly or per-resource
-    vendor lines are)."""
+    """Write the FOCUS file of a month: `rows` lines (see usage_row)."""
     rng = random.Random(42)
     per_account_day = max(1, rows // (ACCOUNTS * DAYS))
     written = 0
@@ -61,48 +106,13 @@ def generate(path, rows):
         writer = csv.DictWriter(handle, fieldnames=HEADER, lineterminator="\n")
         writer.writeheader()
         for day in range(1, DAYS + 1):
-            start = f"2026-09-{day:02d}T00:00:00Z"
-            end = f"2026-09-{day + 1:02d}T00:00:00Z" if day < DAYS else "2026-10-01T00:00:00Z"
             for account in range(ACCOUNTS):
                 if written >= rows:
                     break
-                services = [(account * 7 + day % 2 + k) % SERVICES for k in range(3)]
                 for item in range(per_account_day):
                     if written >= rows:
                         break
-                    service = SERVICE_NAMES[services[item % 3]]
-                    sku = f"{service}-SKU{item % 3}"
-                    quantity = rng.randint(1, 24)
-                    cost = f"{quantity * rng.uniform(0.001, 0.5):.10f}"
-                    category = "Usage"
-                    if rng.random() < 0.01:
-                        category, cost = "Credit", f"-{rng.uniform(0.01, 2):.10f}"
-                    writer.writerow(
-                        {
-                            "BillingAccountId": "999999999999",
-                            "BillingCurrency": "USD",
-                            "BilledCost": cost,
-                            "EffectiveCost": cost,
-                            "ListCost": cost,
-                            "ChargePeriodStart": start,
-                            "ChargePeriodEnd": end,
-                            "ChargeCategory": category,
-                            "ChargeDescription": f"{service} usage",
-                            "ProviderName": "AWS",
-                            "ServiceName": service,
-                            "ServiceCategory": "Compute",
-                            "SkuId": sku,
-                            "SubAccountId": account_id(account),
-                            "SubAccountName": f"Customer {account}",
-                            "ConsumedQuantity": quantity,
-                            "ConsumedUnit": "Hours",
-                            "PricingQuantity": quantity,
-                            "PricingUnit": "Hours",
-                            "ResourceId": f"arn:aws:resource/{account}/{item}",
-                            "RegionId": REGIONS[item % 4],
-                            "x_UsageType": f"{sku}:{item}",
-                        }
-                    )
+                    writer.writerow(usage_row(rng, day, account, item))
                     written += 1
         # Top up to the exact row count on the last day.
         while written < rows:
@@ -157,34 +167,15 @@ def peak_rss_mb():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
 
 
-def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--rows", type=int, default=1_000_000)
-    parser.add_argument("--naive-rows", type=int, default=20_000)
-    parser.add_argument("--database", default=os.environ.get("BILLBYTE_BENCH_DB", "billbyte_bench"))
-    parser.add_argument(
-        "--profile",
-        action="store_true",
-        help="print each SQL statement of the imports that takes over 0.1 s",
-    )
-    args = parser.parse_args()
-
-    data_dir = billbyte.CACHE / "bench"
-    data_dir.mkdir(parents=True, exist_ok=True)
-    path = data_dir / f"focus-{args.rows}.csv"
-    if not path.exists():
-        print(f"generating {path} ({args.rows} rows)...", flush=True)
-        # In a child process, so that its memory does not count as ours.
-        subprocess.run(
-            [sys.executable, __file__, "--generate", str(path), str(args.rows)], check=True
-        )
-    size_mb = path.stat().st_size / 1e6
-
+def prepare_database(database, budgets=True):
+    """A fresh database with our modules, 2,000 customers with a cost-plus strategy and
+    an AWS cloud account each, an AWS connection and (with `budgets`) a monthly budget
+    with two per-service limits on every account. Returns (registry, connection id)."""
     template = billbyte.ensure_template()
-    billbyte.clone_db(template, args.database)
+    billbyte.clone_db(template, database)
     subprocess.run(
         billbyte.odoo_cmd(
-            args.database,
+            database,
             "-i",
             ",".join(billbyte.OUR_MODULES),
             "--stop-after-init",
@@ -208,9 +199,7 @@ def main():
             "--log-level=warn",
         ]
     )
-    registry = odoo.modules.registry.Registry(args.database)
-    if args.profile:
-        profile_statements()
+    registry = odoo.modules.registry.Registry(database)
 
     with registry.cursor() as cr:
         env = api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True})
@@ -237,37 +226,45 @@ def main():
         )
         connection = env["billbyte.connection"].create({"name": "Bench AWS", "vendor_id": aws.id})
         connection_id = connection.id
-        # A monthly budget with two per-service limits on every account (evaluated
-        # after every import, as of the month of the file).
-        env["billbyte.cloud.budget"].with_context(billbyte_as_of=BUDGET_AS_OF).create(
-            [
-                {
-                    "name": f"Budget {n}",
-                    "cloud_account_id": account.id,
-                    "amount": 1000,
-                    "date_start": "2026-09-01",
-                    "service_limit_ids": [
-                        (
-                            0,
-                            0,
-                            {"service_name": SERVICE_NAMES[(n * 7) % SERVICES], "cap_amount": 100},
-                        ),
-                        (
-                            0,
-                            0,
-                            {
-                                "service_name": SERVICE_NAMES[(n * 7 + 1) % SERVICES],
-                                "cap_type": "share",
-                                "cap_share": 20,
-                            },
-                        ),
-                    ],
-                }
-                for n, account in enumerate(accounts)
-            ]
-        )
+        if budgets:
+            # A monthly budget with two per-service limits on every account (evaluated
+            # after every import, as of the month of the file).
+            env["billbyte.cloud.budget"].with_context(billbyte_as_of=BUDGET_AS_OF).create(
+                [
+                    {
+                        "name": f"Budget {n}",
+                        "cloud_account_id": account.id,
+                        "amount": 1000,
+                        "date_start": "2026-09-01",
+                        "service_limit_ids": [
+                            (
+                                0,
+                                0,
+                                {
+                                    "service_name": SERVICE_NAMES[(n * 7) % SERVICES],
+                                    "cap_amount": 100,
+                                },
+                            ),
+                            (
+                                0,
+                                0,
+                                {
+                                    "service_name": SERVICE_NAMES[(n * 7 + 1) % SERVICES],
+                                    "cap_type": "share",
+                                    "cap_share": 20,
+                                },
+                            ),
+                        ],
+                    }
+                    for n, account in enumerate(accounts)
+                ]
+            )
+    return registry, connection_id
 
-    # The floor: COPY of the same file into an unlogged table of the same columns.
+
+def copy_floor(registry, path):
+    """The floor: seconds to COPY the file into an unlogged table of as many text
+    columns."""
     with registry.cursor() as cr:
         with open(path, newline="") as handle:
             columns = next(csv.reader(handle))
@@ -276,6 +273,7 @@ def main():
             + ", ".join(f'"c{n}" text' for n in range(len(columns)))
             + ")"
         )
+        cr.commit()
         started = time.monotonic()
         with open(path, "rb") as handle:
             cr._obj.copy_expert(
@@ -285,9 +283,12 @@ def main():
         floor_s = time.monotonic() - started
         cr.execute("DROP TABLE bench_floor")
         cr.commit()
+    return floor_s
 
-    # The budget check's share of each import: the time spent in the usage hook's
-    # budget evaluation (a timer around it, nothing else changed).
+
+def time_budget_check(registry):
+    """Put a timer around the usage hook's budget evaluation (nothing else changed);
+    returns the list each evaluation appends its seconds to."""
     Evaluation = registry["billbyte.budget.evaluation"]
     evaluate_accounts = Evaluation._evaluate_accounts
     budget_check = []
@@ -300,27 +301,77 @@ def main():
             budget_check.append(time.monotonic() - started)
 
     Evaluation._evaluate_accounts = timed_evaluate_accounts
+    return budget_check
+
+
+def import_file(registry, connection_id, path, label, profile=False, budget_check=None):
+    """Import the file as one import run of the connection; returns (seconds, the run's
+    state, message and counts, and the budget check's seconds)."""
+    from odoo import SUPERUSER_ID, api
+
+    if budget_check is not None:
+        budget_check.clear()
+    with registry.cursor() as cr:
+        env = api.Environment(
+            cr, SUPERUSER_ID, {"tracking_disable": True, "billbyte_as_of": BUDGET_AS_OF}
+        )
+        run = env["billbyte.usage.import"].create(
+            {"connection_id": connection_id, "source": label, "source_path": str(path)}
+        )
+        cr.commit()
+        if profile:
+            print(f"{label}: statements over 0.1 s (COPY is not among them)", flush=True)
+        started = time.monotonic()
+        run._process()
+        cr.commit()
+        elapsed = time.monotonic() - started
+        return elapsed, dict(
+            run.read(
+                [
+                    "state",
+                    "message",
+                    "rows_read",
+                    "rows_imported",
+                    "rows_duplicate",
+                    "rows_rejected",
+                    "rows_replaced",
+                ]
+            )[0],
+            budget_check_s=sum(budget_check or []),
+        )
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--naive-rows", type=int, default=20_000)
+    parser.add_argument("--database", default=os.environ.get("BILLBYTE_BENCH_DB", "billbyte_bench"))
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="print each SQL statement of the imports that takes over 0.1 s",
+    )
+    args = parser.parse_args()
+
+    data_dir = billbyte.CACHE / "bench"
+    data_dir.mkdir(parents=True, exist_ok=True)
+    path = data_dir / f"focus-{args.rows}.csv"
+    if not path.exists():
+        print(f"generating {path} ({args.rows} rows)...", flush=True)
+        # In a child process, so that its memory does not count as ours.
+        subprocess.run(
+            [sys.executable, __file__, "--generate", str(path), str(args.rows)], check=True
+        )
+    size_mb = path.stat().st_size / 1e6
+
+    registry, connection_id = prepare_database(args.database)
+    if args.profile:
+        profile_statements()
+    floor_s = copy_floor(registry, path)
+    budget_check = time_budget_check(registry)
 
     def import_once(label):
-        budget_check.clear()
-        with registry.cursor() as cr:
-            env = api.Environment(
-                cr, SUPERUSER_ID, {"tracking_disable": True, "billbyte_as_of": BUDGET_AS_OF}
-            )
-            run = env["billbyte.usage.import"].create(
-                {"connection_id": connection_id, "source": label, "source_path": str(path)}
-            )
-            cr.commit()
-            if args.profile:
-                print(f"{label}: statements over 0.1 s (COPY is not among them)", flush=True)
-            started = time.monotonic()
-            run._process()
-            cr.commit()
-            elapsed = time.monotonic() - started
-            return elapsed, dict(
-                run.read(["state", "message", "rows_read", "rows_imported", "rows_duplicate"])[0],
-                budget_check_s=sum(budget_check),
-            )
+        return import_file(registry, connection_id, path, label, args.profile, budget_check)
 
     import_s, first = import_once("bench first import")
     if first["state"] != "done":
@@ -349,6 +400,8 @@ def main():
                     row["PricingQuantity"],
                 ]
             )
+    from odoo import SUPERUSER_ID, api
+
     with registry.cursor() as cr:
         env = api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True})
         importer = env["base_import.import"].create(

@@ -24,6 +24,7 @@
         "views/usage_import_views.xml",
         "wizards/usage_assign_wizard_views.xml",
         "views/usage_record_views.xml",
+        "views/usage_block_views.xml",
         "views/account_analytic_line_views.xml",
         "wizards/usage_import_wizard_views.xml",
         "views/res_partner_views.xml",

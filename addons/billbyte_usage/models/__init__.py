@@ -7,8 +7,10 @@ from . import cloud_vendor
 from . import usage_import
 from . import usage_import_rejection
 from . import usage_record
+from . import usage_block
 from . import account_analytic_line
 from . import usage_staging
+from . import usage_blocks
 from . import usage_typing
 from . import usage_dedup
 from . import usage_rating

@@ -185,7 +185,12 @@ class BillbyteUsagePipeline(models.AbstractModel):
             """,
             {"connection": connection.id, "company": company.id},
         )
-        return cr.fetchone()[0]
+        removed = cr.fetchone()[0]
+        if removed:
+            # Other connections' blocks of these accounts and days may have held
+            # duplicates of the rows now gone: their next delivery is imported.
+            self._forget_blocks(connection.id)
+        return removed
 
     def _remove_estimates(self, connection, date_from, date_to):
         """Drop a connection's unbilled estimate records (Cost Explorer) of the days an
@@ -215,6 +220,7 @@ class BillbyteUsagePipeline(models.AbstractModel):
         )
         removed = cr.fetchone()[0]
         if removed:
+            self._forget_blocks()
             self._aggregate()
         self.env.invalidate_all()
         return removed

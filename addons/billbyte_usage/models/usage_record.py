@@ -197,6 +197,20 @@ class BillbyteUsageRecord(models.Model):
         )
         return res
 
+    def unlink(self):
+        # The delivered blocks of these records' accounts and days no longer say what is
+        # stored: their next delivery is imported, whatever its digest.
+        self.flush_recordset()
+        self.env.cr.execute(
+            """
+            DELETE FROM billbyte_usage_block b USING billbyte_usage_record u
+             WHERE u.id = ANY(%s) AND b.cloud_account_id = u.cloud_account_id
+               AND b.charge_date = u.charge_date
+            """,
+            [self.ids],
+        )
+        return super().unlink()
+
     def get_usage_records(self):
         """Public (RPC) read of these usage records for the OSS/BSS API and the portal,
         with the caller's rights: amounts and quantities as decimal strings exactly as

@@ -102,7 +102,11 @@ class BillbyteUsagePipeline(models.AbstractModel):
         # Set-based steps want hash joins and aggregates held in memory. (The stage
         # is not analysed: the planner sizes a table never analysed by its pages.)
         cr.execute("SET LOCAL work_mem = '256MB'")
-        created = self._stage_lookups(run, fields_map)
+        # Blocks (vendor x cloud account x charge day) delivered before, unchanged, are
+        # left out of everything that follows (see usage_blocks.py).
+        resolved = self._block_digests(run, fields_map, header, ncols)
+        skipped = self._skip_unchanged_blocks(run, fields_map, rows_read)
+        created = self._stage_lookups(run, fields_map, resolved)
         self._build_rows(run, fields_map, extras, ncols)
         if created:
             # Services met only on rejected lines do not stay in the catalog.
@@ -122,15 +126,24 @@ class BillbyteUsagePipeline(models.AbstractModel):
                 "max(charge_date) FILTER (WHERE reject_reason IS NULL) FROM bb_rows"
             )
             rejected, late, source_sum, imported_sum, period_start, period_end = cr.fetchone()
+        source_sum, imported_sum = Decimal(source_sum or 0), Decimal(imported_sum or 0)
+        if skipped:
+            # The unchanged blocks' rows: all rated before, their sums as stored.
+            skipped_sum = Decimal(skipped[1] or 0)
+            source_sum += skipped_sum
+            imported_sum += skipped_sum
+            period_start = min(d for d in (period_start, skipped[2]) if d)
+            period_end = max(d for d in (period_end, skipped[3]) if d)
         if rejected:
             self._store_rejections(run, ncols)
         stats = self._store_records(run, run.connection_id, late=late)
+        self._store_blocks(run)
         stats["rows_read"] = rows_read
         stats.update(
             rows_rejected=rejected,
             # Decimal from the numeric's text: Odoo's cursor would hand back a float.
-            source_billed_cost=Decimal(source_sum or 0),
-            imported_billed_cost=Decimal(imported_sum or 0),
+            source_billed_cost=source_sum,
+            imported_billed_cost=imported_sum,
             period_start=period_start,
             period_end=period_end,
         )
@@ -189,13 +202,12 @@ class BillbyteUsagePipeline(models.AbstractModel):
     def _drop_work_tables(self):
         cr = self.env.cr
         cr.execute("DROP VIEW IF EXISTS bb_stage, bb_rows")
-        cr.execute(  # pylint: disable=sql-injection
-            f"DROP TABLE IF EXISTS {self._work_table('stage')}, {self._work_table('rows')}"
-        )
+        tables = ", ".join(self._work_table(name) for name in ("stage", "rows", "skip", "kept"))
+        cr.execute(f"DROP TABLE IF EXISTS {tables}")  # pylint: disable=sql-injection
         cr.execute(
             "DROP TABLE IF EXISTS bb_dates, bb_currencies, bb_providers, bb_subs, bb_products, "
             "bb_keys, bb_delta, bb_dup, bb_account, bb_ccy_rate, bb_rate, bb_terms, bb_vprice, "
-            "bb_mult"
+            "bb_mult, bb_rawblocks, bb_blk_dates, bb_blk_ccy, bb_blocks"
         )
 
     def _outcome_message(self, stats):
@@ -224,12 +236,14 @@ class BillbyteUsagePipeline(models.AbstractModel):
     # ------------------------------------------------------------------
     # Lookups: everything the rows refer to, once per distinct value
     # ------------------------------------------------------------------
-    def _stage_lookups(self, run, fields_map):
+    def _stage_lookups(self, run, fields_map, resolved=None):
         """Everything the rows refer to, looked up once (not once per row): the staged
         file's distinct dates, currency codes, providers, vendor account ids and
         services; then the vendors, catalog products, cloud accounts and rates that
         file and rate them. Fills bb_dates, bb_currencies, bb_providers, bb_subs and
-        bb_products; returns the catalog products it created."""
+        bb_products (bb_providers and bb_subs only without `resolved`: the vendors and
+        cloud accounts _block_digests found); returns the catalog products it
+        created."""
         cr = self.env.cr
         connection = run.connection_id
 
@@ -250,8 +264,9 @@ class BillbyteUsagePipeline(models.AbstractModel):
         with self._parallel():
             dates = {d for col in date_cols for (d,) in distinct(f"s.{col}") if d is not None}
             currencies = {c for (c,) in distinct(raw("billing_currency")) if c is not None}
-            providers = {p for (p,) in distinct(provider)}
-            subs = distinct(f"{provider}, trim({raw('sub_account_id')})")
+            if resolved is None:
+                providers = {p for (p,) in distinct(provider)}
+                subs = distinct(f"{provider}, trim({raw('sub_account_id')})")
             pairs = distinct(f"{provider}, NULLIF(trim({raw('service_name')}), ''), {sku}")
         parsed = [(text, schema.parse_focus_datetime(text)) for text in dates]
         cr.execute(
@@ -280,8 +295,11 @@ class BillbyteUsagePipeline(models.AbstractModel):
         ]
         if known:
             execute_values(cr._obj, "INSERT INTO bb_currencies VALUES %s", known)
-        vendor_of = self._resolve_providers(connection, providers)
-        accounts = self._resolve_accounts(run.company_id, vendor_of, subs)
+        if resolved is None:
+            vendor_of = self._resolve_providers(connection, providers)
+            accounts = self._resolve_accounts(run.company_id, vendor_of, subs)
+        else:
+            vendor_of, accounts = resolved
         created = self.env["product.template"]
         product_pairs = {}
         for provider_text, service, sku_id in pairs:

@@ -21,3 +21,4 @@ from . import test_service_aws
 from . import test_service_microsoft
 from . import test_price_sheets
 from . import test_usage_pricing_rules
+from . import test_usage_blocks
