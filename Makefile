@@ -3,7 +3,7 @@ SHELL := /bin/bash
 SETUP := source scripts/setup.sh
 ROWS ?= 1000000
 
-.PHONY: run test test-odoo pytest lint bench-import bench-billing bench-prices setup
+.PHONY: run test test-odoo pytest lint bench-import bench-api bench-billing bench-prices setup
 setup:
 	@$(SETUP) && echo "Odoo: $$ODOO_SRC  venv: $$VENV_PY  PostgreSQL: $$PGHOST:$$PGPORT"
 
@@ -28,6 +28,10 @@ lint:
 
 bench-import:
 	@$(SETUP) && "$$VENV_PY" scripts/bench_import.py --rows $(ROWS) $(if $(PROFILE),--profile)
+
+# 10,000,000 usage rows (kept in bb_api_bench), then 20 API clients asking unbilled usage for 60 s.
+bench-api:
+	@$(SETUP) && $(if $(WORKERS),BILLBYTE_WORKERS=$(WORKERS)) "$$VENV_PY" scripts/bench_api_usage.py $(if $(filter-out file,$(origin ROWS)),--rows $(ROWS)) $(if $(CLIENTS),--clients $(CLIENTS)) $(if $(SECONDS),--seconds $(SECONDS)) $(if $(PROFILE),--profile) $(if $(RELOAD),--reload)
 
 # A 200,000-line price sheet into an empty catalog, again unchanged, then 1 % changed.
 bench-prices:

@@ -157,34 +157,29 @@ def peak_rss_mb():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
 
 
-def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--rows", type=int, default=1_000_000)
-    parser.add_argument("--naive-rows", type=int, default=20_000)
-    parser.add_argument("--database", default=os.environ.get("BILLBYTE_BENCH_DB", "billbyte_bench"))
-    parser.add_argument(
-        "--profile",
-        action="store_true",
-        help="print each SQL statement of the imports that takes over 0.1 s",
-    )
-    args = parser.parse_args()
-
+def focus_file(rows):
+    """The generated FOCUS file of `rows` rows (made once, then kept in the cache)."""
     data_dir = billbyte.CACHE / "bench"
     data_dir.mkdir(parents=True, exist_ok=True)
-    path = data_dir / f"focus-{args.rows}.csv"
+    path = data_dir / f"focus-{rows}.csv"
     if not path.exists():
-        print(f"generating {path} ({args.rows} rows)...", flush=True)
+        print(f"generating {path} ({rows} rows)...", flush=True)
         # In a child process, so that its memory does not count as ours.
+        partial = path.with_suffix(".partial")
         subprocess.run(
-            [sys.executable, __file__, "--generate", str(path), str(args.rows)], check=True
+            [sys.executable, __file__, "--generate", str(partial), str(rows)], check=True
         )
-    size_mb = path.stat().st_size / 1e6
+        partial.rename(path)
+    return path
 
+
+def create_database(database):
+    """A fresh database with every BillByte module installed, no demo data."""
     template = billbyte.ensure_template()
-    billbyte.clone_db(template, args.database)
+    billbyte.clone_db(template, database)
     subprocess.run(
         billbyte.odoo_cmd(
-            args.database,
+            database,
             "-i",
             ",".join(billbyte.OUR_MODULES),
             "--stop-after-init",
@@ -195,8 +190,10 @@ def main():
         check=True,
     )
 
+
+def open_registry(database):
+    """Odoo's registry of the database, in this process."""
     import odoo
-    from odoo import SUPERUSER_ID, api
 
     odoo.tools.config.parse_config(
         [
@@ -208,9 +205,14 @@ def main():
             "--log-level=warn",
         ]
     )
-    registry = odoo.modules.registry.Registry(args.database)
-    if args.profile:
-        profile_statements()
+    return odoo.modules.registry.Registry(database)
+
+
+def create_customers(registry):
+    """ACCOUNTS customers on a cost-plus strategy, one AWS cloud account each (the
+    SubAccountIds of the generated file) with a monthly budget and two per-service
+    limits, and the AWS connection the file is imported through; returns its id."""
+    from odoo import SUPERUSER_ID, api
 
     with registry.cursor() as cr:
         env = api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True})
@@ -236,7 +238,6 @@ def main():
             ]
         )
         connection = env["billbyte.connection"].create({"name": "Bench AWS", "vendor_id": aws.id})
-        connection_id = connection.id
         # A monthly budget with two per-service limits on every account (evaluated
         # after every import, as of the month of the file).
         env["billbyte.cloud.budget"].with_context(billbyte_as_of=BUDGET_AS_OF).create(
@@ -266,6 +267,55 @@ def main():
                 for n, account in enumerate(accounts)
             ]
         )
+        return connection.id
+
+
+def import_file(registry, connection_id, path, label, profile=False):
+    """One import of the file through the connection, as the import job runs it;
+    returns (seconds, the run's state, message and row counts)."""
+    from odoo import SUPERUSER_ID, api
+
+    with registry.cursor() as cr:
+        env = api.Environment(
+            cr, SUPERUSER_ID, {"tracking_disable": True, "billbyte_as_of": BUDGET_AS_OF}
+        )
+        run = env["billbyte.usage.import"].create(
+            {"connection_id": connection_id, "source": label, "source_path": str(path)}
+        )
+        cr.commit()
+        if profile:
+            print(f"{label}: statements over 0.1 s (COPY is not among them)", flush=True)
+        started = time.monotonic()
+        run._process()
+        cr.commit()
+        elapsed = time.monotonic() - started
+        return elapsed, run.read(
+            ["state", "message", "rows_read", "rows_imported", "rows_duplicate"]
+        )[0]
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--naive-rows", type=int, default=20_000)
+    parser.add_argument("--database", default=os.environ.get("BILLBYTE_BENCH_DB", "billbyte_bench"))
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="print each SQL statement of the imports that takes over 0.1 s",
+    )
+    args = parser.parse_args()
+
+    path = focus_file(args.rows)
+    size_mb = path.stat().st_size / 1e6
+    create_database(args.database)
+
+    from odoo import SUPERUSER_ID, api
+
+    registry = open_registry(args.database)
+    if args.profile:
+        profile_statements()
+    connection_id = create_customers(registry)
 
     # The floor: COPY of the same file into an unlogged table of the same columns.
     with registry.cursor() as cr:
@@ -303,24 +353,8 @@ def main():
 
     def import_once(label):
         budget_check.clear()
-        with registry.cursor() as cr:
-            env = api.Environment(
-                cr, SUPERUSER_ID, {"tracking_disable": True, "billbyte_as_of": BUDGET_AS_OF}
-            )
-            run = env["billbyte.usage.import"].create(
-                {"connection_id": connection_id, "source": label, "source_path": str(path)}
-            )
-            cr.commit()
-            if args.profile:
-                print(f"{label}: statements over 0.1 s (COPY is not among them)", flush=True)
-            started = time.monotonic()
-            run._process()
-            cr.commit()
-            elapsed = time.monotonic() - started
-            return elapsed, dict(
-                run.read(["state", "message", "rows_read", "rows_imported", "rows_duplicate"])[0],
-                budget_check_s=sum(budget_check),
-            )
+        elapsed, values = import_file(registry, connection_id, path, label, args.profile)
+        return elapsed, dict(values, budget_check_s=sum(budget_check))
 
     import_s, first = import_once("bench first import")
     if first["state"] != "done":

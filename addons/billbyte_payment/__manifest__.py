@@ -5,7 +5,7 @@
     "summary": "Customers pay cloud usage invoices in the portal with PayPal or a card "
     "(Stripe) or automatically with a saved card; guided merchant sign-up and credential "
     "checks; credit carried forward; prepaid wallet",
-    "version": "18.0.1.3.0",
+    "version": "18.0.1.3.1",
     "category": "Sales/Cloud Billing",
     "website": "https://github.com/billbyte/billbyte-odoo",
     "author": "BillByte",
@@ -32,6 +32,7 @@
         "views/res_config_settings_views.xml",
         "views/portal_templates.xml",
         "views/portal_autopay_templates.xml",
+        "views/portal_payment_method_templates.xml",
     ],
     "demo": ["demo/payment_demo.xml"],
 }

@@ -7,3 +7,4 @@ from . import test_standard_groups
 from . import test_wallet
 from . import test_deposit
 from . import test_autopay
+from . import test_portal_payment_methods
