@@ -5,7 +5,7 @@ ROWS ?= 1000000
 
 DAYS ?= 30
 
-.PHONY: run test test-odoo pytest lint bench-import bench-month bench-billing bench-prices bench-licenses setup
+.PHONY: run test test-odoo pytest lint bench-import bench-month bench-api bench-billing bench-prices bench-licenses setup
 setup:
 	@$(SETUP) && echo "Odoo: $$ODOO_SRC  venv: $$VENV_PY  PostgreSQL: $$PGHOST:$$PGPORT"
 
@@ -34,6 +34,9 @@ bench-import:
 # A month of 30 daily month-to-date deliveries (1,000,000 rows at day 30), in order.
 bench-month:
 	@$(SETUP) && "$$VENV_PY" scripts/bench_month.py --rows $(ROWS) --days $(DAYS) $(if $(PROFILE),--profile)
+# 10,000,000 usage rows (kept in bb_api_bench), then 20 API clients asking unbilled usage for 60 s.
+bench-api:
+	@$(SETUP) && $(if $(WORKERS),BILLBYTE_WORKERS=$(WORKERS)) "$$VENV_PY" scripts/bench_api_usage.py $(if $(filter-out file,$(origin ROWS)),--rows $(ROWS)) $(if $(CLIENTS),--clients $(CLIENTS)) $(if $(SECONDS),--seconds $(SECONDS)) $(if $(PROFILE),--profile) $(if $(RELOAD),--reload)
 
 # A 200,000-line price sheet into an empty catalog, again unchanged, then 1 % changed.
 bench-prices:

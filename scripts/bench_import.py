@@ -167,6 +167,39 @@ def peak_rss_mb():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
 
 
+def focus_file(rows):
+    """The generated FOCUS file of `rows` rows (made once, then kept in the cache)."""
+    data_dir = billbyte.CACHE / "bench"
+    data_dir.mkdir(parents=True, exist_ok=True)
+    path = data_dir / f"focus-{rows}.csv"
+    if not path.exists():
+        print(f"generating {path} ({rows} rows)...", flush=True)
+        # In a child process, so that its memory does not count as ours.
+        partial = path.with_suffix(".partial")
+        subprocess.run(
+            [sys.executable, __file__, "--generate", str(partial), str(rows)], check=True
+        )
+        partial.rename(path)
+    return path
+
+
+def open_registry(database):
+    """Odoo's registry of the database, in this process."""
+    import odoo
+
+    odoo.tools.config.parse_config(
+        [
+            f"--addons-path={billbyte.ODOO_SRC / 'odoo' / 'addons'},{billbyte.ADDONS}",
+            f"--data-dir={billbyte.DATA_DIR}",
+            f"--db_host={os.environ.get('PGHOST', '')}",
+            f"--db_port={os.environ.get('PGPORT', '5432')}",
+            f"--db_user={os.environ.get('PGUSER', '')}",
+            "--log-level=warn",
+        ]
+    )
+    return odoo.modules.registry.Registry(database)
+
+
 def prepare_database(database, budgets=True):
     """A fresh database with our modules, 2,000 customers with a cost-plus strategy and
     an AWS cloud account each, an AWS connection and (with `budgets`) a monthly budget

@@ -5,7 +5,7 @@
     "summary": "Customers pay cloud usage invoices in the portal with PayPal or a card "
     "(Stripe) or automatically with a saved card; guided merchant sign-up and credential "
     "checks; credit carried forward; prepaid wallet",
-    "version": "18.0.1.4.0",
+    "version": "18.0.1.4.1",
     "category": "Sales/Cloud Billing",
     "website": "https://github.com/billbyte/billbyte-odoo",
     "author": "BillByte",
@@ -38,6 +38,7 @@
         "views/billbyte_payment_allocation_views.xml",
         "views/portal_invoice_lines_templates.xml",
         "report/billbyte_revenue_line_views.xml",
+        "views/portal_payment_method_templates.xml",
     ],
     "demo": ["demo/payment_demo.xml"],
 }

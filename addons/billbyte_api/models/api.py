@@ -89,8 +89,12 @@ class BillbyteApi(models.AbstractModel):
         """The customer (a commercial partner) the caller may read, or 404: another
         company's or an unknown one alike."""
         self._check_api_user()
-        partner = self.env["res.partner"].search(
-            [("id", "=", self._int_id(customer_id, "customer_id")), ("parent_id", "=", False)]
+        # The multi-company rule on partners reads the companies' parent path: only
+        # that field, not every field of the company.
+        self.env.companies.fetch(["parent_path"])
+        partner = self.env["res.partner"].search_fetch(
+            [("id", "=", self._int_id(customer_id, "customer_id")), ("parent_id", "=", False)],
+            ["company_id"],
         )
         if not partner or (partner.company_id and partner.company_id != self.env.company):
             raise not_found(self.env, self.env._("Customer"), customer_id)
@@ -117,18 +121,17 @@ class BillbyteApi(models.AbstractModel):
         return account
 
     @api.model
-    def _customer_accounts(self, customer):
-        return (
-            self.env["billbyte.cloud.account"]
-            .with_context(active_test=False)
-            .search(
-                [
-                    ("partner_id", "child_of", customer.id),
-                    ("company_id", "=", self.env.company.id),
-                ],
-                order="id",
-            )
-        )
+    def _customer_accounts(self, customer, field_names=None):
+        """The customer's cloud accounts in this company, archived ones too; with
+        field_names, these fields read in the same statement."""
+        Account = self.env["billbyte.cloud.account"].with_context(active_test=False)
+        domain = [
+            ("partner_id", "child_of", customer.id),
+            ("company_id", "=", self.env.company.id),
+        ]
+        if field_names:
+            return Account.search_fetch(domain, field_names, order="id")
+        return Account.search(domain, order="id")
 
     @api.model
     def _period(self, period, field="period"):

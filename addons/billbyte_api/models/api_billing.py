@@ -41,18 +41,20 @@ class BillbyteApi(models.AbstractModel):
         run = (
             self.env["billbyte.usage.import"]
             .sudo()
-            .search(
+            .search_fetch(
                 [
                     ("company_id", "=", self.env.company.id),
                     ("vendor_id", "in", accounts.vendor_id.ids),
                     ("state", "=", "done"),
                 ],
+                ["connection_id", "write_date"],
                 order="write_date desc, id desc",
                 limit=1,
             )
         )
         if not run:
             return None
+        run.connection_id.fetch(["name"])
         return {
             "import_id": run.id,
             "connection": run.connection_id.name,
@@ -61,30 +63,37 @@ class BillbyteApi(models.AbstractModel):
 
     @api.model
     def _budgets(self, customer, accounts):
-        budgets = self.env["billbyte.cloud.budget"].search(
+        """The statuses of the customer's and these accounts' budgets the caller may
+        read, by id, from one statement."""
+        return self.env["billbyte.cloud.budget"]._billbyte_budget_statuses(
             [
                 "|",
                 ("partner_id", "=", customer.id),
                 ("cloud_account_id", "in", accounts.ids),
-            ],
-            order="id",
+            ]
         )
-        return budgets.get_budget_status()
 
     @api.model
     @answer
     def get_unbilled_usage(self, customer_id, account_id=None):
         """Unbilled usage of a customer (or one of its cloud accounts) now: per
         currency its total, per service and per day, the same per account, as of the
-        last import, with the budget statuses."""
+        last import, with the budget statuses. The usage of all the accounts comes
+        from one aggregate statement over the usage lines, the budgets from one
+        more; records are read with the fields shown only (no per-record reads)."""
         customer = self._customer(customer_id)
-        accounts = self._customer_accounts(customer)
         if account_id is not None:
             accounts = self._cloud_account(account_id, customer)
+        else:
+            accounts = self._customer_accounts(
+                customer, ["name", "vendor_id", "vendor_account_id", "state"]
+            )
+        accounts.vendor_id.fetch(["code"])
+        total, per_account = accounts._get_unbilled_usage_by_account() if accounts else ([], {})
         return {
             "customer_id": customer.id,
             "as_of": self._last_import(accounts),
-            "total": accounts.get_unbilled_usage() if accounts else [],
+            "total": total,
             "accounts": [
                 {
                     "id": account.id,
@@ -92,7 +101,7 @@ class BillbyteApi(models.AbstractModel):
                     "vendor": account.vendor_id.code,
                     "vendor_account_id": account.vendor_account_id,
                     "state": account.state,
-                    "usage": account.get_unbilled_usage(),
+                    "usage": per_account.get(account.id, []),
                 }
                 for account in accounts
             ],

@@ -14,8 +14,9 @@ from odoo.addons.billbyte_usage.tests.common import focus_row
 
 @tagged("post_install", "-at_install")
 class TestPortalTour(BillingCommon, HttpCase):
-    """A portal customer walks through usage, a budget and an invoice in a real
-    browser (headless Chromium), and downloads their usage as FOCUS."""
+    """A portal customer walks through usage, a budget, their saved payment methods
+    and an invoice in a real browser (headless Chromium), and downloads their usage
+    as FOCUS."""
 
     @classmethod
     def setUpClass(cls):
@@ -50,6 +51,27 @@ class TestPortalTour(BillingCommon, HttpCase):
                 "cloud_account_id": self.account_contoso.id,
                 "amount": 100.0,
                 "date_start": today.replace(day=1),
+            }
+        )
+        # A card Contoso saved with Stripe (in test mode).
+        stripe = self.env["payment.provider"].search(
+            [("code", "=", "stripe"), ("company_id", "=", self.company.id)], limit=1
+        )
+        stripe.write(
+            {
+                "state": "test",
+                "stripe_publishable_key": "pk_test_tour",
+                "stripe_secret_key": "sk_test_tour",
+            }
+        )
+        self.env["payment.token"].create(
+            {
+                "provider_id": stripe.id,
+                "payment_method_id": self.env.ref("payment.payment_method_card").id,
+                "partner_id": self.contoso.id,
+                "payment_details": "4242",
+                "provider_ref": "cus_tour",
+                "stripe_payment_method": "pm_tour",
             }
         )
 

@@ -7,6 +7,7 @@ from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
+from odoo.tools import SQL, float_round
 
 DEFAULT_THRESHOLDS = (50.0, 80.0, 100.0)
 
@@ -527,89 +528,144 @@ class BillbyteCloudBudget(models.Model):
         in the current period. Runs with the caller's rights. What is missing is false
         (XML-RPC has no null)."""
         self.check_access("read")
-        result = []
-        alerts = (
-            self.env["billbyte.budget.alert"]
-            .sudo()
-            .search([("budget_id", "in", self.ids), ("state", "=", "fired")], order="fired_on, id")
+        return self._billbyte_budget_statuses()
+
+    @api.model
+    def _billbyte_budget_statuses(self, domain=None):
+        """The statuses of :meth:`get_budget_status` read in one statement: of these
+        budgets (in their order), or with `domain`, of the budgets the caller may read
+        that match it (by id). The budgets, their currency, thresholds, fired alerts of
+        the current period and service limits come in the same statement; only a quota
+        product's name is read apart."""
+        if domain is not None:
+            query = self._search(domain)
+            where = SQL("b.id IN %s", query.subselect())
+        elif self.ids:
+            where = SQL("b.id = ANY(%s)", list(self.ids))
+        else:
+            return []
+        rows = self.env.execute_query_dict(
+            SQL(
+                """
+                SELECT b.id, b.name, b.scope, b.cloud_account_id, b.partner_id,
+                       b.period_start, b.period_end, b.amount, b.consumed_amount,
+                       b.consumed_pct, b.forecast_amount, b.forecast_pct, b.forecast_date,
+                       b.product_id, b.quota_qty, b.consumed_qty, b.status, b.last_evaluation,
+                       c.name AS currency, c.rounding, c.decimal_places,
+                       (SELECT json_agg(json_build_object(
+                                   'percent', t.percent, 'action', t.action,
+                                   'fired', EXISTS(
+                                       SELECT 1 FROM billbyte_budget_alert a
+                                        WHERE a.budget_id = b.id AND a.threshold_id = t.id
+                                          AND a.state = 'fired'
+                                          AND a.period_start = b.period_start))
+                                   ORDER BY t.sequence, t.percent, t.id)
+                          FROM billbyte_budget_threshold t
+                         WHERE t.budget_id = b.id) AS thresholds,
+                       (SELECT json_agg(json_build_object(
+                                   'percent', t.percent,
+                                   'fired_on', to_char(a.fired_on, 'YYYY-MM-DD HH24:MI:SS'),
+                                   'consumed', a.consumed_amount)
+                                   ORDER BY a.fired_on, a.threshold_percent, a.id)
+                          FROM billbyte_budget_alert a
+                          JOIN billbyte_budget_threshold t ON t.id = a.threshold_id
+                         WHERE a.budget_id = b.id AND a.state = 'fired'
+                           AND a.period_start = b.period_start) AS fired,
+                       (SELECT json_agg(json_build_object(
+                                   'service', l.service_name, 'cap_type', l.cap_type,
+                                   'cap_amount', l.cap_amount, 'cap_share', l.cap_share,
+                                   'consumed', l.consumed_amount, 'consumed_pct', l.consumed_pct,
+                                   'forecast', l.forecast_amount, 'exceeded', l.exceeded)
+                                   ORDER BY l.service_name, l.id)
+                          FROM billbyte_budget_service_limit l
+                         WHERE l.budget_id = b.id) AS services
+                  FROM billbyte_cloud_budget b
+                  JOIN res_currency c ON c.id = b.currency_id
+                 WHERE %s
+                 ORDER BY b.id
+                """,
+                where,
+            )
         )
-        for budget in self:
-            budget_sudo = budget.sudo()
-            currency = budget_sudo.currency_id
+        product_ids = {row["product_id"] for row in rows if row["product_id"]}
+        products = self.env["product.product"].sudo().browse(sorted(product_ids))
+        by_id = {row["id"]: self._billbyte_status_values(row, products) for row in rows}
+        if domain is not None:
+            return list(by_id.values())
+        return [by_id[budget_id] for budget_id in self.ids if budget_id in by_id]
 
-            def money(value, currency=currency):
-                return str(
-                    Decimal(str(currency.round(value))).quantize(
-                        Decimal(10) ** -currency.decimal_places
-                    )
-                )
+    @api.model
+    def _billbyte_status_values(self, row, products):
+        """One budget's status from its row of :meth:`_billbyte_budget_statuses`."""
+        rounding, places = row["rounding"], row["decimal_places"]
 
-            fired = alerts.filtered(
-                lambda a, b=budget_sudo: a.budget_id == b and a.period_start == b.period_start
-            )
-            result.append(
+        def rounded(value):
+            return float_round(float(value or 0.0), precision_rounding=rounding)
+
+        def money(value):
+            return str(Decimal(str(rounded(value))).quantize(Decimal(10) ** -places))
+
+        amount = float(row["amount"] or 0.0)
+        consumed = float(row["consumed_amount"] or 0.0)
+        product = products.filtered(lambda p: p.id == row["product_id"])
+        return {
+            "id": row["id"],
+            "name": row["name"],
+            "scope": row["scope"],
+            "cloud_account_id": row["cloud_account_id"] or False,
+            "customer_id": row["partner_id"] or False,
+            "currency": row["currency"],
+            "period_start": fields.Date.to_string(row["period_start"]) or False,
+            "period_end": fields.Date.to_string(row["period_end"]) or False,
+            "amount": money(amount) if amount else False,
+            "consumed": money(consumed),
+            "remaining": money(max(amount - consumed, 0.0)) if amount else False,
+            "consumed_percent": f"{row['consumed_pct'] or 0.0:.2f}",
+            "forecast": money(row["forecast_amount"]),
+            "forecast_percent": f"{row['forecast_pct'] or 0.0:.2f}",
+            "forecast_reaches_100_on": fields.Date.to_string(row["forecast_date"]) or False,
+            "quota": {
+                "product": product.display_name,
+                "quantity": str(float(row["quota_qty"] or 0.0)),
+                "consumed": str(float(row["consumed_qty"] or 0.0)),
+                "unit": product.uom_id.name,
+            }
+            if product
+            else False,
+            "status": row["status"] or "pending",
+            "thresholds": [
                 {
-                    "id": budget.id,
-                    "name": budget_sudo.name,
-                    "scope": budget_sudo.scope,
-                    "cloud_account_id": budget_sudo.cloud_account_id.id or False,
-                    "customer_id": budget_sudo.partner_id.id,
-                    "currency": currency.name,
-                    "period_start": fields.Date.to_string(budget_sudo.period_start) or False,
-                    "period_end": fields.Date.to_string(budget_sudo.period_end) or False,
-                    "amount": money(budget_sudo.amount) if budget_sudo.amount else False,
-                    "consumed": money(budget_sudo.consumed_amount),
-                    "remaining": money(budget_sudo.remaining_amount)
-                    if budget_sudo.amount
-                    else False,
-                    "consumed_percent": f"{budget_sudo.consumed_pct:.2f}",
-                    "forecast": money(budget_sudo.forecast_amount),
-                    "forecast_percent": f"{budget_sudo.forecast_pct:.2f}",
-                    "forecast_reaches_100_on": fields.Date.to_string(budget_sudo.forecast_date)
-                    or False,
-                    "quota": {
-                        "product": budget_sudo.product_id.display_name,
-                        "quantity": str(budget_sudo.quota_qty),
-                        "consumed": str(budget_sudo.consumed_qty),
-                        "unit": budget_sudo.quota_uom_id.name,
-                    }
-                    if budget_sudo.product_id
-                    else False,
-                    "status": budget_sudo.status,
-                    "thresholds": [
-                        {
-                            "percent": f"{t.percent:g}",
-                            "action": t.action,
-                            "fired": bool(fired.filtered(lambda a, t=t: a.threshold_id == t)),
-                        }
-                        for t in budget_sudo.threshold_ids
-                    ],
-                    "thresholds_fired": [
-                        {
-                            "percent": f"{a.threshold_id.percent:g}",
-                            "fired_on": fields.Datetime.to_string(a.fired_on),
-                            "consumed": money(a.consumed_amount),
-                        }
-                        for a in fired.filtered("threshold_id").sorted(
-                            lambda a: (a.fired_on, a.threshold_percent)
-                        )
-                    ],
-                    "services": [
-                        {
-                            "service": limit.service_name,
-                            "cap": money(limit.cap_value),
-                            "consumed": money(limit.consumed_amount),
-                            "consumed_percent": f"{limit.consumed_pct:.2f}",
-                            "forecast": money(limit.forecast_amount),
-                            "over_cap": limit.exceeded,
-                        }
-                        for limit in budget_sudo.service_limit_ids
-                    ],
-                    "last_evaluation": fields.Datetime.to_string(budget_sudo.last_evaluation)
-                    or False,
+                    "percent": f"{float(t['percent'] or 0.0):g}",
+                    "action": t["action"],
+                    "fired": t["fired"],
                 }
-            )
-        return result
+                for t in row["thresholds"] or []
+            ],
+            "thresholds_fired": [
+                {
+                    "percent": f"{float(a['percent'] or 0.0):g}",
+                    "fired_on": a["fired_on"],
+                    "consumed": money(a["consumed"]),
+                }
+                for a in row["fired"] or []
+            ],
+            "services": [
+                {
+                    "service": limit["service"],
+                    "cap": money(
+                        rounded(amount * (limit["cap_share"] or 0.0) / 100.0)
+                        if limit["cap_type"] == "share"
+                        else limit["cap_amount"]
+                    ),
+                    "consumed": money(limit["consumed"]),
+                    "consumed_percent": f"{limit['consumed_pct'] or 0.0:.2f}",
+                    "forecast": money(limit["forecast"]),
+                    "over_cap": bool(limit["exceeded"]),
+                }
+                for limit in row["services"] or []
+            ],
+            "last_evaluation": fields.Datetime.to_string(row["last_evaluation"]) or False,
+        }
 
     @api.model
     def _demo_budgets(self):

@@ -1,3 +1,4 @@
 from . import portal
 from . import wallet_portal
 from . import autopay_portal
+from . import payment_method_portal

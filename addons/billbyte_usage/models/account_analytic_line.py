@@ -67,21 +67,30 @@ class AccountAnalyticLine(models.Model):
     def _billbyte_exact_sums(self, domain):
         """Rows (currency id, cloud account id, product id, service, day, exact customer
         amount, quantity, cost) of the cloud usage lines matching domain, amounts as
-        Decimal."""
+        Decimal. One statement, the domain as its WHERE clause (so that the cloud
+        account and day index serves it)."""
         query = self.sudo()._search(domain)
+        query.order = None
+        query.groupby = SQL(
+            "%(currency)s, %(account)s, %(product)s, %(service)s, %(day)s",
+            currency=SQL.identifier(query.table, "billbyte_currency_id"),
+            account=SQL.identifier(query.table, "billbyte_cloud_account_id"),
+            product=SQL.identifier(query.table, "product_id"),
+            service=SQL.identifier(query.table, "billbyte_service_name"),
+            day=SQL.identifier(query.table, "date"),
+        )
         rows = self.env.execute_query(
-            SQL(
-                """
-                SELECT billbyte_currency_id, billbyte_cloud_account_id, product_id,
-                       billbyte_service_name, date,
-                       sum(COALESCE(billbyte_price_exact, billbyte_price))::text,
-                       sum(unit_amount)::text, sum(amount)::text
-                  FROM account_analytic_line
-                 WHERE id IN %s
-                 GROUP BY billbyte_currency_id, billbyte_cloud_account_id, product_id,
-                          billbyte_service_name, date
-                """,
-                query.subselect(),
+            query.select(
+                SQL(
+                    """%(groupby)s,
+                       sum(COALESCE(%(exact)s, %(price)s))::text,
+                       sum(%(quantity)s)::text, sum(%(cost)s)::text""",
+                    groupby=query.groupby,
+                    exact=SQL.identifier(query.table, "billbyte_price_exact"),
+                    price=SQL.identifier(query.table, "billbyte_price"),
+                    quantity=SQL.identifier(query.table, "unit_amount"),
+                    cost=SQL.identifier(query.table, "amount"),
+                )
             )
         )
         return [
@@ -125,7 +134,28 @@ class AccountAnalyticLine(models.Model):
         `as_text`, as decimal strings (for the API and the portal's JSON).
         """
         rows = self._billbyte_exact_sums(domain)
-        currencies = self.env["res.currency"].browse({row[0] for row in rows if row[0]})
+        return self._billbyte_summarize(rows, as_text)
+
+    @api.model
+    def _billbyte_usage_summary_by_account(self, domain, as_text=False):
+        """The summary of :meth:`_billbyte_usage_summary` for all the lines matching
+        domain and for each cloud account, from one statement: (summary of all,
+        {cloud account id: its summary}). Each account's totals add up to the
+        total's (the same rounding once per account and service)."""
+        rows = self._billbyte_exact_sums(domain)
+        per_account = defaultdict(list)
+        for row in rows:
+            per_account[row[1]].append(row)
+        return self._billbyte_summarize(rows, as_text), {
+            account_id: self._billbyte_summarize(account_rows, as_text)
+            for account_id, account_rows in per_account.items()
+        }
+
+    @api.model
+    def _billbyte_summarize(self, rows, as_text=False):
+        """The summary (per currency: total, by service, by day) of rows of
+        :meth:`_billbyte_exact_sums`."""
+        currencies = self.env["res.currency"].browse(sorted({row[0] for row in rows if row[0]}))
         rounded = self._billbyte_rounder(currencies.ids)
         exact = defaultdict(Decimal)  # (currency, account, product, service)
         quantity = defaultdict(Decimal)

@@ -379,6 +379,22 @@ class BillbyteCloudAccount(models.Model):
                 day["date"] = fields.Date.to_string(day["date"])
         return summaries
 
+    def _get_unbilled_usage_by_account(self):
+        """Unbilled usage of these cloud accounts in all and of each, from one
+        statement over the usage lines: (summaries, {account id: summaries}), in
+        the form of :meth:`get_unbilled_usage` (decimal strings, ISO dates). Runs
+        with the caller's rights on the accounts. For the API, which answers both
+        at once."""
+        self.check_access("read")
+        total, per_account = self.env["account.analytic.line"]._billbyte_usage_summary_by_account(
+            self._unbilled_domain(), as_text=True
+        )
+        for summaries in [total, *per_account.values()]:
+            for summary in summaries:
+                for day in summary["by_day"]:
+                    day["date"] = fields.Date.to_string(day["date"])
+        return total, per_account
+
     def _billbyte_last_import(self):
         """When the usage of these accounts was last imported (the newest successful
         import of their vendors' connections): what 'unbilled usage now' is as of."""

@@ -1,5 +1,6 @@
 /** @odoo-module **/
-// A portal customer walks through their cloud usage, a budget and an invoice.
+// A portal customer walks through their cloud usage, a budget, their saved payment
+// methods and an invoice.
 import { registry } from "@web/core/registry";
 
 registry.category("web_tour.tours").add("billbyte_portal_cloud_tour", {
@@ -57,6 +58,27 @@ registry.category("web_tour.tours").add("billbyte_portal_cloud_tour", {
         {
             content: "Go to the invoices from Cloud Usage",
             trigger: ".o_portal_submenu a[href='/my/home']",
+            run: "click",
+        },
+        {
+            trigger: "a[href='/my/cloud']",
+            run: "click",
+        },
+        {
+            content: "The customer's saved card, masked, with its provider",
+            trigger: ".o_billbyte_payment_token:contains('4242'):contains('Stripe')",
+        },
+        {
+            content: "Manage the saved payment methods on Odoo's own page",
+            trigger: ".o_billbyte_cloud_payment_methods a[href='/my/payment_method']",
+            run: "click",
+        },
+        {
+            trigger: "#o_billbyte_autopay",
+        },
+        {
+            content: "Back to Cloud Usage",
+            trigger: ".breadcrumb a[href='/my/home']",
             run: "click",
         },
         {
