@@ -4,7 +4,7 @@ from odoo import fields, models
 
 
 class AccountAnalyticLine(models.Model):
-    _inherit = "account.analytic.line"
+    _inherit = "account.analytic.line"  # pylint: disable=consider-merging-classes-inherited
 
     billbyte_external_billing_id = fields.Many2one(
         "billbyte.external.billing",

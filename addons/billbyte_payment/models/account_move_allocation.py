@@ -7,7 +7,7 @@ from odoo import models
 
 
 class AccountMove(models.Model):
-    _inherit = "account.move"
+    _inherit = "account.move"  # pylint: disable=consider-merging-classes-inherited
 
     def _billbyte_is_usage_invoice(self):
         """A posted customer invoice of cloud usage (a billing run's invoice)."""
