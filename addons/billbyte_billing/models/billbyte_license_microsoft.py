@@ -48,7 +48,10 @@ class BillbyteLicense(models.Model):
     ms_pending_request_id = fields.Char(readonly=True, copy=False)
     ms_pending_change = fields.Char(readonly=True, copy=False)
     ms_call_ids = fields.One2many(
-        "billbyte.partner.center.call", "license_id", string="Partner Center Calls"
+        "billbyte.partner.center.call",
+        "license_id",
+        string="Partner Center Calls",
+        groups="billbyte_catalog.group_billbyte_user",
     )
 
     @api.depends("ms_subscription_ids")

@@ -22,7 +22,10 @@ class SaleOrder(models.Model):
     )
     billbyte_ms_request_id = fields.Char(readonly=True, copy=False)
     billbyte_ms_call_ids = fields.One2many(
-        "billbyte.partner.center.call", "sale_order_id", string="Partner Center Calls"
+        "billbyte.partner.center.call",
+        "sale_order_id",
+        string="Partner Center Calls",
+        groups="billbyte_catalog.group_billbyte_user",
     )
 
     def _billbyte_order_at_microsoft(self):
