@@ -26,7 +26,7 @@ class BillbyteLicenseChange(models.Model):
         help="In advance: billed from its first day. In arrears: billed after its last day.",
     )
     upgraded_from_id = fields.Many2one(
-        "product.product", string="Upgraded From", readonly=True, help="The SKU before an upgrade."
+        "product.product", readonly=True, help="The SKU before an upgrade."
     )
     waived = fields.Boolean(
         string="Not Billed (Suspended)",
@@ -89,9 +89,7 @@ class BillbyteLicenseChange(models.Model):
         self.ensure_one()
         lic = self.license_id
         account = lic.cloud_account_id
-        units = (
-            self.env._("months") if self.proration == "month" else self.env._("days")
-        )
+        units = self.env._("months") if self.proration == "month" else self.env._("days")
         if self.kind == "upgrade":
             label = self.env._(
                 "%(product)s, %(account)s (%(vendor_id)s): %(seats)s seat(s) upgraded from "

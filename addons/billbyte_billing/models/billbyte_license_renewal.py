@@ -77,7 +77,9 @@ class BillbyteLicense(models.Model):
             return pricelist._get_product_price(product, seats or 1)
         return product.lst_price
 
-    def billbyte_schedule_renewal_change(self, seats=None, product=None, term=None, price_unit=None):
+    def billbyte_schedule_renewal_change(
+        self, seats=None, product=None, term=None, price_unit=None
+    ):
         """Schedule a change of seats, SKU or term for the renewal: sent to Partner
         Center as the subscription's next-term instruction (it replaces any earlier one:
         Microsoft and Odoo hold one scheduled change), applied and billed from the

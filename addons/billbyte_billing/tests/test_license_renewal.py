@@ -85,7 +85,9 @@ class TestLicenseRules(BillingCommon):
         invoice = self.bill("2026-05-01", self.contoso).invoice_ids
         increase, term = self.license_lines(invoice)
         self.assertEqual(self.dec(increase.price_subtotal), Decimal("61.70"))
-        self.assertEqual((increase.start_date, increase.end_date), (date(2026, 4, 10), date(2026, 4, 30)))
+        self.assertEqual(
+            (increase.start_date, increase.end_date), (date(2026, 4, 10), date(2026, 4, 30))
+        )
         self.assertIn("1 of 1 months (prorated by whole month, billed in advance)", increase.name)
         self.assertIn("(billed in advance)", term.name)
         self.assertEqual(self.dec(term.price_subtotal), Decimal("185.10"))
@@ -203,7 +205,9 @@ class TestLicenseRules(BillingCommon):
         self.assertFalse(self.bill("2026-06-01", self.contoso).invoice_ids)
         june = lic.change_ids.filtered(lambda c: c.kind == "term" and c.date == date(2026, 6, 1))
         self.assertEqual((june.state, june.waived, june.amount), ("waived", True, 0.0))
-        self.assertTrue(any("not billed to the customer" in b for b in lic.message_ids.mapped("body")))
+        self.assertTrue(
+            any("not billed to the customer" in b for b in lic.message_ids.mapped("body"))
+        )
         # Resumed: billed again from the next term.
         self.tenant.state = "active"
         july = self.bill("2026-07-01", self.contoso).invoice_ids
@@ -226,9 +230,7 @@ class TestLicenseRenewalPartnerCenter(PartnerCenterLicenseCommon):
         self.env.company.billbyte_license_proration = "day"
 
     def wizard(self, lic, **values):
-        return self.env["billbyte.license.renewal.wizard"].create(
-            {"license_id": lic.id, **values}
-        )
+        return self.env["billbyte.license.renewal.wizard"].create({"license_id": lic.id, **values})
 
     def test_change_at_renewal_scheduled_twice_is_one_instruction(self):
         self.ms_subscription(SUB_E3, quantity=10, cancellationAllowedUntilDate=self.window(-2))
@@ -268,7 +270,11 @@ class TestLicenseRenewalPartnerCenter(PartnerCenterLicenseCommon):
         self.sync()
         self.partner_center.patch_refusal = (
             400,
-            {"code": 800002, "description": "Next-term instructions are not allowed.", "source": "PartnerFD"},
+            {
+                "code": 800002,
+                "description": "Next-term instructions are not allowed.",
+                "source": "PartnerFD",
+            },
         )
         wizard = self.wizard(lic, mode="renewal", seats=5)
         wizard.action_apply()
@@ -346,7 +352,9 @@ class TestLicenseRenewalPartnerCenter(PartnerCenterLicenseCommon):
         )
         self.assertIn("Microsoft keeps billing you", wizard.suspension_warning)
         self.assertIn("Microsoft 365 E3, 10 seat(s)", wizard.suspension_warning)
-        self.assertIn("the customer keeps paying for them (company rule)", wizard.suspension_warning)
+        self.assertIn(
+            "the customer keeps paying for them (company rule)", wizard.suspension_warning
+        )
         action = tenant.billbyte_suspend("Invoice unpaid")
         self.assertEqual(action.state, "done", action.vendor_answer)
         # The account's own subscription is the Azure plan: its consumption stops.
@@ -380,6 +388,9 @@ class TestLicenseRenewalPartnerCenter(PartnerCenterLicenseCommon):
         self.assertEqual(action.state, "done", action.vendor_answer)
         self.assertIn("Microsoft keeps billing the provider for its seats", action.vendor_answer)
         self.assertTrue(
-            any("Microsoft keeps billing the provider" in b for b in account.message_ids.mapped("body"))
+            any(
+                "Microsoft keeps billing the provider" in b
+                for b in account.message_ids.mapped("body")
+            )
         )
         self.assertEqual(E3_OFFER, self.partner_center.subscription(SUB_E3)["offerId"])

@@ -98,7 +98,5 @@ class BillbyteCloudAccount(models.Model):
                 continue
             warning = action.cloud_account_id._billbyte_suspension_warning()
             if warning:
-                action.cloud_account_id.message_post(
-                    body=warning, subtype_xmlid="mail.mt_note"
-                )
+                action.cloud_account_id.message_post(body=warning, subtype_xmlid="mail.mt_note")
         return actions

@@ -242,7 +242,7 @@ class PartnerCenterStandIn:
         handler.end_headers()
         handler.wfile.write(data)
 
-    def _handle(self, handler, method):
+    def _handle(self, handler, method):  # noqa: C901 (one branch per documented route)
         url = urlparse(handler.path)
         path = url.path
         length = int(handler.headers.get("Content-Length") or 0)
@@ -1098,9 +1098,7 @@ class PartnerCenterStandIn:
                     "upgradeType": "upgrade_only",
                     "isEligible": eligible,
                     "quantity": source["quantity"],
-                    "upgradeErrors": []
-                    if eligible
-                    else [{"code": "other", "description": reason}],
+                    "upgradeErrors": [] if eligible else [{"code": "other", "description": reason}],
                     "attributes": {"objectType": "Upgrade"},
                 }
                 for offer, name, eligible, reason in targets
@@ -1120,7 +1118,11 @@ class PartnerCenterStandIn:
             return self._answer_once(
                 handler,
                 400,
-                {"code": 800035, "description": f"Upgrade not allowed: {reason}", "source": "PartnerFD"},
+                {
+                    "code": 800035,
+                    "description": f"Upgrade not allowed: {reason}",
+                    "source": "PartnerFD",
+                },
             )
         new_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"{source['id']}:{offer}"))
         fields = {

@@ -45,8 +45,7 @@ class BillbyteServiceActionWizard(models.TransientModel):
             wizard.suspension_warning = "\n".join(
                 warning
                 for warning in (
-                    account._billbyte_suspension_warning()
-                    for account in wizard.cloud_account_ids
+                    account._billbyte_suspension_warning() for account in wizard.cloud_account_ids
                 )
                 if warning
             )
