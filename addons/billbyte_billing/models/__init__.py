@@ -43,3 +43,5 @@ from . import billbyte_license_microsoft
 from . import license_reconciliation
 from . import sale_order_microsoft
 from . import connection_license
+from . import product_template
+from . import sale_order_portal
