@@ -98,6 +98,7 @@ class PortalCatalogOrderCommon(PartnerCenterLicenseCommon, HttpCase):
                 ],
             }
         )
+        cls.ec2.product_tmpl_id.billbyte_published = True
         cls.env.company.write({"portal_confirmation_sign": True, "portal_confirmation_pay": True})
 
     def setUp(self):
@@ -300,6 +301,14 @@ class TestPortalCatalogOrderRefused(PortalCatalogOrderCommon):
             response = self.ask(hidden, "1", csrf=token)
             self.assertRefused(response, 404)
             self.assertNotIn(hidden.name, response.text)
+        # A metered service is billed by use: visible, not ordered.
+        self.assertNotIn(
+            "o_billbyte_catalog_order",
+            self.url_open(f"/my/cloud-catalog/{self.ec2.product_tmpl_id.id}").text,
+        )
+        self.assertRefused(
+            self.ask(self.ec2.product_tmpl_id, "1", csrf=token), 400, "billed by what you use"
+        )
         # A product id slipped into the form of a visible item changes nothing.
         order = self.ordered(
             self.ask(

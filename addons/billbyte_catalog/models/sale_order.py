@@ -38,6 +38,13 @@ class SaleOrder(models.Model):
             raise ValidationError(
                 self.env._("%s is not in the cloud catalog.", template.display_name)
             )
+        if template.billbyte_offer_type == "metered":
+            raise ValidationError(
+                self.env._(
+                    "%s is billed by what you use, not ordered: ask us for a cloud account.",
+                    template.display_name,
+                )
+            )
         template._billbyte_check_offered_to(partner)
         template._billbyte_check_order_quantity(quantity)
         order = self.create(
