@@ -46,3 +46,5 @@ from . import res_company_license
 from . import license_reconciliation
 from . import sale_order_microsoft
 from . import connection_license
+from . import product_template
+from . import sale_order_portal
