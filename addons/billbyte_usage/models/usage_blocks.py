@@ -114,31 +114,33 @@ class BillbyteUsagePipeline(models.AbstractModel):
         # Resolved as the typing step resolves each row (usage_typing._build_rows): the
         # vendor of its provider, the cloud account of its sub account, the day of its
         # ChargePeriodStart. Rows of no vendor, account or day form no block.
+        # A block is unchanged when the connection's last delivery of it has its
+        # digest (at most one stored block matches: the key is unique); its stored
+        # BilledCost comes along for the run's sums.
         cr.execute(
             """
             CREATE TEMP TABLE bb_blocks ON COMMIT DROP AS
-            SELECT pv.vendor_id, sub.cloud_account_id, d.value::date AS charge_date,
-                   sum(rb.nrows)::int AS nrows,
-                   %(head)s || ':v2:' || sum(rb.nrows) || ':' || sum(rb.h0) AS digest,
-                   bool_and(c.raw IS NOT NULL) AS typable, false AS unchanged
-              FROM bb_rawblocks rb
-              LEFT JOIN bb_blk_ccy c ON c.raw = rb.currency
-              JOIN bb_providers pv ON pv.raw = rb.provider
-              JOIN bb_subs sub ON sub.vendor_id = pv.vendor_id AND sub.raw = rb.sub
-              JOIN bb_blk_dates d ON d.raw = rb.start
-             GROUP BY 1, 2, 3
+            SELECT g.vendor_id, g.cloud_account_id, g.charge_date, g.nrows, g.digest, g.typable,
+                   (g.typable AND u.id IS NOT NULL) AS unchanged,
+                   u.billed_cost AS stored_billed_cost
+              FROM (
+                SELECT pv.vendor_id, sub.cloud_account_id, d.value::date AS charge_date,
+                       sum(rb.nrows)::int AS nrows,
+                       %(head)s || ':v2:' || sum(rb.nrows) || ':' || sum(rb.h0) AS digest,
+                       bool_and(c.raw IS NOT NULL) AS typable
+                  FROM bb_rawblocks rb
+                  LEFT JOIN bb_blk_ccy c ON c.raw = rb.currency
+                  JOIN bb_providers pv ON pv.raw = rb.provider
+                  JOIN bb_subs sub ON sub.vendor_id = pv.vendor_id AND sub.raw = rb.sub
+                  JOIN bb_blk_dates d ON d.raw = rb.start
+                 GROUP BY 1, 2, 3
+              ) g
+              LEFT JOIN billbyte_usage_block u
+                ON u.connection_id = %(connection)s AND u.vendor_id = g.vendor_id
+               AND u.cloud_account_id = g.cloud_account_id AND u.charge_date = g.charge_date
+               AND u.digest = g.digest
             """,
-            {"head": head},
-        )
-        cr.execute(
-            """
-            UPDATE bb_blocks b SET unchanged = true
-              FROM billbyte_usage_block u
-             WHERE u.connection_id = %s AND u.vendor_id = b.vendor_id
-               AND u.cloud_account_id = b.cloud_account_id AND u.charge_date = b.charge_date
-               AND u.digest = b.digest AND b.typable
-            """,
-            [run.connection_id.id],
+            {"head": head, "connection": run.connection_id.id},
         )
         return vendor_of, accounts
 
@@ -150,16 +152,9 @@ class BillbyteUsagePipeline(models.AbstractModel):
         cr = self.env.cr
         cr.execute(
             """
-            SELECT sum(b.nrows), sum(u.billed_cost)::text, min(b.charge_date),
-                   max(b.charge_date)
-              FROM bb_blocks b
-              JOIN billbyte_usage_block u ON u.vendor_id = b.vendor_id
-                                         AND u.cloud_account_id = b.cloud_account_id
-                                         AND u.charge_date = b.charge_date
-                                         AND u.digest = b.digest
-             WHERE b.unchanged AND u.connection_id = %s
-            """,
-            [run.connection_id.id],
+            SELECT sum(nrows), sum(stored_billed_cost)::text, min(charge_date), max(charge_date)
+              FROM bb_blocks WHERE unchanged
+            """
         )
         skipped = cr.fetchone()
         if not skipped[0]:
