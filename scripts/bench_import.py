@@ -16,10 +16,12 @@ import importlib.util
 import io
 import os
 import random
+import re
 import resource
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -145,22 +147,120 @@ def generate(path, rows):
     return written
 
 
-def profile_statements(threshold=0.1):
-    """Print the SQL statements that take longer than threshold seconds."""
-    from odoo.sql_db import Cursor
+# Phases of the usage pipeline the profile times (method of the model, label). They
+# nest (_store_records calls _aggregate, which calls the hook): each phase's own
+# seconds exclude the phases it calls, so the column adds up to the import.
+PROFILE_PHASES = [
+    ("billbyte.usage.pipeline", "_block_digests", "block digests (scan, hash, group)"),
+    ("billbyte.usage.pipeline", "_skip_unchanged_blocks", "leave unchanged blocks out"),
+    ("billbyte.usage.pipeline", "_stage_lookups", "lookups and rating tables"),
+    ("billbyte.usage.pipeline", "_build_rows", "type, key, match, rate (bb_rows)"),
+    ("billbyte.usage.pipeline", "_store_rejections", "store rejected lines"),
+    ("billbyte.usage.pipeline", "_replace_restated", "restatement anti-join"),
+    ("billbyte.usage.pipeline", "_reverse_restated_invoiced_days", "reverse invoiced days"),
+    ("billbyte.usage.pipeline", "_store_records", "duplicates, counts, insert records"),
+    ("billbyte.usage.pipeline", "_aggregate", "analytic lines: delete, sums"),
+    ("billbyte.usage.pipeline", "_insert_usage_lines", "analytic lines: insert"),
+    ("billbyte.usage.pipeline", "_store_blocks", "store block digests"),
+    ("billbyte.cloud.account", "_usage_lines_changed", "hook: budgets, billing checks"),
+]
 
-    execute = Cursor.execute
 
-    def timed(self, query, params=None, log_exceptions=True):
+class Profile:
+    """Where an import's time goes: seconds per phase of the pipeline (timers around
+    its methods) and per SQL statement (a timer around Odoo's cursor), summed over
+    every import since the last reset()."""
+
+    def __init__(self, registry, threshold=None):
+        from odoo.sql_db import Cursor
+
+        from odoo.addons.billbyte_usage.focus import csv_stage
+
+        self.threshold = threshold
+        self.stack = []
+        self.recording = False  # only the imports' own statements (see import_file)
+        self.reset()
+        execute = Cursor.execute
+        profile = self
+
+        def timed_execute(cursor, query, params=None, log_exceptions=True):
+            started = time.monotonic()
+            try:
+                return execute(cursor, query, params, log_exceptions)
+            finally:
+                profile._statement(str(query), time.monotonic() - started)
+
+        Cursor.execute = timed_execute
+        stage = csv_stage.stage
+
+        def timed_stage(*args, **kwargs):
+            with self.phase("COPY the file into the stage"):
+                started = time.monotonic()
+                try:
+                    return stage(*args, **kwargs)
+                finally:
+                    self._statement("COPY ... FROM STDIN (the file)", time.monotonic() - started)
+
+        csv_stage.stage = timed_stage
+        for model, method, label in PROFILE_PHASES:
+            cls = registry[model]
+            original = getattr(cls, method)
+
+            def timed(recs, *args, _original=original, _label=label, **kwargs):
+                with profile.phase(_label):
+                    return _original(recs, *args, **kwargs)
+
+            setattr(cls, method, timed)
+
+    def reset(self):
+        self.phases = {}  # label -> [own seconds, calls]
+        self.statements = {}  # (phase, statement) -> [seconds, calls]
+        self.total = 0.0
+
+    @contextmanager
+    def phase(self, label):
         started = time.monotonic()
+        self.stack.append([label, 0.0])
         try:
-            return execute(self, query, params, log_exceptions)
+            yield
         finally:
+            _label, inner = self.stack.pop()
             elapsed = time.monotonic() - started
-            if elapsed > threshold:
-                print(f"  {elapsed:7.2f} s  {' '.join(str(query).split())[:110]}", flush=True)
+            entry = self.phases.setdefault(label, [0.0, 0])
+            entry[0] += elapsed - inner
+            entry[1] += 1
+            if self.stack:
+                self.stack[-1][1] += elapsed
 
-    Cursor.execute = timed
+    def _statement(self, query, elapsed):
+        if not self.recording:
+            return
+        text = " ".join(query.split())
+        # One row per statement whatever its work tables' session numbers or ids.
+        text = re.sub(r"\d+", "N", text)
+        phase = self.stack[-1][0] if self.stack else "(outside the pipeline)"
+        entry = self.statements.setdefault((phase, text[:90]), [0.0, 0])
+        entry[0] += elapsed
+        entry[1] += 1
+        if self.threshold is not None and elapsed > self.threshold:
+            print(f"  {elapsed:7.2f} s  {text[:110]}", flush=True)
+
+    def report(self, title, total_s, top=15):
+        """Print the phase table and the costliest statements, as quotable text."""
+        print(f"\nprofile: {title} ({total_s:.2f} s)")
+        print(f"  {'phase':<40} {'own s':>8} {'share':>6} {'calls':>6}")
+        measured = 0.0
+        for label, (seconds, calls) in sorted(self.phases.items(), key=lambda i: -i[1][0]):
+            measured += seconds
+            print(f"  {label:<40} {seconds:8.2f} {seconds / total_s:6.1%} {calls:>6}")
+        rest = total_s - measured
+        print(f"  {'(the run itself, outside these phases)':<40} {rest:8.2f} {rest / total_s:6.1%}")
+        print(f"  {'statement (phase)':<100} {'s':>7} {'share':>6} {'calls':>6}")
+        ranked = sorted(self.statements.items(), key=lambda i: -i[1][0])[:top]
+        for (phase, text), (seconds, calls) in ranked:
+            label = f"{text} ({phase})"
+            print(f"  {label[:100]:<100} {seconds:7.2f} {seconds / total_s:6.1%} {calls:>6}")
+        print(flush=True)
 
 
 def peak_rss_mb():
@@ -352,11 +452,15 @@ def import_file(registry, connection_id, path, label, profile=False, budget_chec
             {"connection_id": connection_id, "source": label, "source_path": str(path)}
         )
         cr.commit()
-        if profile:
-            print(f"{label}: statements over 0.1 s (COPY is not among them)", flush=True)
         started = time.monotonic()
-        run._process()
-        cr.commit()
+        if profile:
+            profile.recording = True
+        try:
+            run._process()
+            cr.commit()
+        finally:
+            if profile:
+                profile.recording = False
         elapsed = time.monotonic() - started
         return elapsed, dict(
             run.read(
@@ -382,7 +486,7 @@ def main():
     parser.add_argument(
         "--profile",
         action="store_true",
-        help="print each SQL statement of the imports that takes over 0.1 s",
+        help="print where each import's time goes: per phase and per SQL statement",
     )
     args = parser.parse_args()
 
@@ -398,13 +502,17 @@ def main():
     size_mb = path.stat().st_size / 1e6
 
     registry, connection_id = prepare_database(args.database)
-    if args.profile:
-        profile_statements()
     floor_s = copy_floor(registry, path)
     budget_check = time_budget_check(registry)
+    profile = Profile(registry) if args.profile else None
 
     def import_once(label):
-        return import_file(registry, connection_id, path, label, args.profile, budget_check)
+        if profile:
+            profile.reset()
+        elapsed, run = import_file(registry, connection_id, path, label, profile, budget_check)
+        if profile:
+            profile.report(f"{label}, {run['rows_read']} rows, floor {floor_s:.2f} s", elapsed)
+        return elapsed, run
 
     import_s, first = import_once("bench first import")
     if first["state"] != "done":
@@ -469,6 +577,7 @@ def main():
     )
     print(
         f"ours    re-import, same file     : {reimport_s:8.2f} s  {rows / reimport_s:10.0f} rows/s  "
+        f"({reimport_s / floor_s:.2f}x floor)  "
         f"(new rows: {second['rows_imported']}, duplicates: {second['rows_duplicate']})"
     )
     print(

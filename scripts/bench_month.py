@@ -32,11 +32,11 @@ import billbyte
 from bench_import import (
     ACCOUNTS,
     HEADER,
+    Profile,
     copy_floor,
     import_file,
     peak_rss_mb,
     prepare_database,
-    profile_statements,
     time_budget_check,
     usage_row,
 )
@@ -156,7 +156,8 @@ def main():
     parser.add_argument(
         "--profile",
         action="store_true",
-        help="print each SQL statement of the imports that takes over 0.1 s",
+        help="print where the deliveries' time goes: per phase and per SQL statement, summed "
+        "over the month, and the last delivery's alone",
     )
     args = parser.parse_args()
 
@@ -175,8 +176,7 @@ def main():
     # Whatever usage the template database holds (demo usage) goes first: the month
     # and the day-30 file alone are compared on the same empty usage tables.
     empty_usage(registry)
-    if args.profile:
-        profile_statements()
+    profile = Profile(registry) if args.profile else None
     budget_check = time_budget_check(registry)
     total_s = floor_s = budget_s = 0.0
     print(
@@ -187,8 +187,14 @@ def main():
     for delivery in range(1, args.days + 1):
         path = folder / f"delivery-{delivery:02d}.csv"
         floor = copy_floor(registry, path)
+        if profile and delivery == args.days:
+            # The month so far is reported; the last delivery is reported alone.
+            profile.report(
+                f"deliveries 1 to {delivery - 1}, floors {floor_s:.2f} s", total_s or 1.0
+            )
+            profile.reset()
         elapsed, run = import_file(
-            registry, connection_id, path, f"delivery {delivery}", args.profile, budget_check
+            registry, connection_id, path, f"delivery {delivery}", profile, budget_check
         )
         if run["state"] != "done":
             sys.exit(f"bench-month: delivery {delivery} failed: {run['message']}")
@@ -207,11 +213,16 @@ def main():
             flush=True,
         )
     rows = run["rows_read"]
+    if profile:
+        profile.report(f"delivery {args.days} alone, {rows} rows, floor {floor:.2f} s", elapsed)
+        profile.reset()
     peak = peak_rss_mb()
     month = stored_state(registry)
 
     empty_usage(registry)
-    alone_s, alone = import_file(registry, connection_id, last, "day-30 file alone")
+    alone_s, alone = import_file(registry, connection_id, last, "day-30 file alone", profile)
+    if profile:
+        profile.report(f"the day-{args.days} file alone into empty tables", alone_s)
     if alone["state"] != "done":
         sys.exit(f"bench-month: the day-30 file alone failed: {alone['message']}")
     single = stored_state(registry)

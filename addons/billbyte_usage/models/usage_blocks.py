@@ -14,11 +14,16 @@ replaced, or reversed on an invoiced day). A block the delivery does not hold at
 is left as it is, as every import always did: a source restates the accounts and
 days it holds, no others (partial and overlapping files).
 
-The digest of a block: its row count and two sums of 64-bit hashes (PostgreSQL's
-hashtextextended, two seeds) of each row's text, all its fields in their places.
-Sums do not depend on the rows' order (vendors re-order their exports) and are
+The digest of a block: its row count and the sum of a 64-bit hash (PostgreSQL's
+hashtextextended) of each row's text: its fields in their places, joined by the
+unit separator (the dedup key's form of a line, see usage_typing._dedup_key_sql).
+A sum does not depend on the rows' order (vendors re-order their exports) and is
 summed by PostgreSQL's parallel workers in the one scan that groups the staged
-file; any changed character of a row changes both sums but with a chance of 2^-128.
+file; any changed character of a row changes it but with a chance of 2^-64. (One
+hash of one text per row: building the row's text is most of the scan's cost, and
+a second hash of it, as earlier versions summed, doubled the scan; their stored
+digests, without the v2 mark, are not matched, so a block's first delivery after
+the upgrade is imported once more.)
 """
 
 import hashlib
@@ -28,6 +33,9 @@ from psycopg2.extras import execute_values
 from odoo import models
 
 from ..focus import schema
+
+# Texts joined per call of concat_ws: a function takes at most 100 arguments.
+_CONCAT_ARGS = 90
 
 
 # One file per step of the pipeline, on purpose (see usage_staging.py).
@@ -48,7 +56,16 @@ class BillbyteUsagePipeline(models.AbstractModel):
         sub = f"trim(s.c{fields_map['sub_account_id'][0]})"
         start = f"s.c{fields_map['charge_period_start'][0]}"
         currency = f"s.c{fields_map['billing_currency'][0]}"
-        row_text = "ROW({})::text".format(", ".join(f"s.c{i}" for i in range(ncols)))
+        # A NULL (an empty unquoted field) and '' are alike here as in every later
+        # step (typing reads both as no value).
+        row_text = " || chr(31) || ".join(
+            "concat_ws(chr(31), {})".format(
+                ", ".join(
+                    f"coalesce(s.c{i}, '')" for i in range(first, min(first + _CONCAT_ARGS, ncols))
+                )
+            )
+            for first in range(0, ncols, _CONCAT_ARGS)
+        )
         cr.execute("DROP TABLE IF EXISTS bb_rawblocks, bb_blk_dates, bb_blk_ccy, bb_blocks")
         with self._parallel():
             # (CREATE TABLE AS: the scan and the hashing run in parallel workers.)
@@ -57,8 +74,7 @@ class BillbyteUsagePipeline(models.AbstractModel):
                 CREATE TEMP TABLE bb_rawblocks ON COMMIT DROP AS
                 SELECT {provider} AS provider, {sub} AS sub, {start} AS start,
                        {currency} AS currency, count(*) AS nrows,
-                       sum(hashtextextended({row_text}, 0)) AS h0,
-                       sum(hashtextextended({row_text}, 1)) AS h1
+                       sum(hashtextextended({row_text}, 0)) AS h0
                   FROM bb_stage s
                  GROUP BY 1, 2, 3, 4
                 """
@@ -98,32 +114,33 @@ class BillbyteUsagePipeline(models.AbstractModel):
         # Resolved as the typing step resolves each row (usage_typing._build_rows): the
         # vendor of its provider, the cloud account of its sub account, the day of its
         # ChargePeriodStart. Rows of no vendor, account or day form no block.
+        # A block is unchanged when the connection's last delivery of it has its
+        # digest (at most one stored block matches: the key is unique); its stored
+        # BilledCost comes along for the run's sums.
         cr.execute(
             """
             CREATE TEMP TABLE bb_blocks ON COMMIT DROP AS
-            SELECT pv.vendor_id, sub.cloud_account_id, d.value::date AS charge_date,
-                   sum(rb.nrows)::int AS nrows,
-                   %(head)s || ':' || sum(rb.nrows) || ':' || sum(rb.h0) || ':' || sum(rb.h1)
-                       AS digest,
-                   bool_and(c.raw IS NOT NULL) AS typable, false AS unchanged
-              FROM bb_rawblocks rb
-              LEFT JOIN bb_blk_ccy c ON c.raw = rb.currency
-              JOIN bb_providers pv ON pv.raw = rb.provider
-              JOIN bb_subs sub ON sub.vendor_id = pv.vendor_id AND sub.raw = rb.sub
-              JOIN bb_blk_dates d ON d.raw = rb.start
-             GROUP BY 1, 2, 3
+            SELECT g.vendor_id, g.cloud_account_id, g.charge_date, g.nrows, g.digest, g.typable,
+                   (g.typable AND u.id IS NOT NULL) AS unchanged,
+                   u.billed_cost AS stored_billed_cost
+              FROM (
+                SELECT pv.vendor_id, sub.cloud_account_id, d.value::date AS charge_date,
+                       sum(rb.nrows)::int AS nrows,
+                       %(head)s || ':v2:' || sum(rb.nrows) || ':' || sum(rb.h0) AS digest,
+                       bool_and(c.raw IS NOT NULL) AS typable
+                  FROM bb_rawblocks rb
+                  LEFT JOIN bb_blk_ccy c ON c.raw = rb.currency
+                  JOIN bb_providers pv ON pv.raw = rb.provider
+                  JOIN bb_subs sub ON sub.vendor_id = pv.vendor_id AND sub.raw = rb.sub
+                  JOIN bb_blk_dates d ON d.raw = rb.start
+                 GROUP BY 1, 2, 3
+              ) g
+              LEFT JOIN billbyte_usage_block u
+                ON u.connection_id = %(connection)s AND u.vendor_id = g.vendor_id
+               AND u.cloud_account_id = g.cloud_account_id AND u.charge_date = g.charge_date
+               AND u.digest = g.digest
             """,
-            {"head": head},
-        )
-        cr.execute(
-            """
-            UPDATE bb_blocks b SET unchanged = true
-              FROM billbyte_usage_block u
-             WHERE u.connection_id = %s AND u.vendor_id = b.vendor_id
-               AND u.cloud_account_id = b.cloud_account_id AND u.charge_date = b.charge_date
-               AND u.digest = b.digest AND b.typable
-            """,
-            [run.connection_id.id],
+            {"head": head, "connection": run.connection_id.id},
         )
         return vendor_of, accounts
 
@@ -135,16 +152,9 @@ class BillbyteUsagePipeline(models.AbstractModel):
         cr = self.env.cr
         cr.execute(
             """
-            SELECT sum(b.nrows), sum(u.billed_cost)::text, min(b.charge_date),
-                   max(b.charge_date)
-              FROM bb_blocks b
-              JOIN billbyte_usage_block u ON u.vendor_id = b.vendor_id
-                                         AND u.cloud_account_id = b.cloud_account_id
-                                         AND u.charge_date = b.charge_date
-                                         AND u.digest = b.digest
-             WHERE b.unchanged AND u.connection_id = %s
-            """,
-            [run.connection_id.id],
+            SELECT sum(nrows), sum(stored_billed_cost)::text, min(charge_date), max(charge_date)
+              FROM bb_blocks WHERE unchanged
+            """
         )
         skipped = cr.fetchone()
         if not skipped[0]:

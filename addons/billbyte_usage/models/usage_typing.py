@@ -22,7 +22,7 @@ class BillbyteUsagePipeline(models.AbstractModel):
         """
         cr = self.env.cr
         env = self.env
-        # number_reasons and required_reasons are found at level t, row_reasons at v.
+        # required_reasons are found at level t, number_reasons and row_reasons at v.
         typed, number_reasons, required_reasons, row_reasons = [], [], [], []
         raw_dates, date_joins, dates, numbers = [], [], [], []
         # Texts from the file or translations travel as parameters; only our own
@@ -59,12 +59,17 @@ class BillbyteUsagePipeline(models.AbstractModel):
                 # Descriptive texts are stored as the vendor wrote them.
                 typed.append(f"NULLIF({raw}, '') AS {field_name}")
             elif kind == "number":
+                # The pattern is matched once a row: a value it refused is the one with
+                # a text but no number (the regular expression is most of the cost of
+                # typing a number).
                 typed.append(
                     f"CASE WHEN {raw} ~ %(number_re)s THEN {raw}::numeric END AS n_{field_name}"
                 )
+                typed.append(f"{raw} AS raw_{field_name}")
+                raw_t = f"t.raw_{field_name}"
                 number_reasons.append(
-                    f"WHEN NOT ({raw} ~ %(number_re)s OR {is_null(raw)}) "
-                    f"THEN format({param(env._('%s %%L is not a number', column))}, {raw})"
+                    f"WHEN t.n_{field_name} IS NULL AND NOT {is_null(raw_t)} "
+                    f"THEN format({param(env._('%s %%L is not a number', column))}, {raw_t})"
                 )
                 # Magnitudes no usage has (1e150, 1e400) are rejected, never stored.
                 numbers.append(
@@ -164,7 +169,7 @@ class BillbyteUsagePipeline(models.AbstractModel):
                             WHEN pv.vendor_id IS NULL THEN format({unknown_provider}, t.raw_provider)
                             ELSE format({no_account}, t.sub_account_id) END AS unmatched_reason,
                        COALESCE(
-                           t.number_reason,
+                           CASE {" ".join(number_reasons) or "WHEN false THEN NULL"} END,
                            CASE {" ".join(row_reasons) or "WHEN false THEN NULL"} END,
                            t.required_reason,
                            CASE WHEN cur.currency_id IS NULL
@@ -179,8 +184,6 @@ class BillbyteUsagePipeline(models.AbstractModel):
                            {", ".join(raw_dates)},
                            s.c{fields_map["billing_currency"][0]} AS raw_currency,
                            {sku} AS sku_key,
-                           CASE {" ".join(number_reasons) or "WHEN false THEN NULL"} END
-                               AS number_reason,
                            CASE {" ".join(required_reasons)} END AS required_reason
                       FROM bb_stage s
                     OFFSET 0
