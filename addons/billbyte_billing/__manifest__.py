@@ -4,7 +4,7 @@
     "name": "BillByte Cloud Billing",
     "summary": "Billing runs: unbilled cloud usage and licenses become customer invoices "
     "with service periods, corrections, e-invoices, accruals and deferrals",
-    "version": "18.0.1.1.0",
+    "version": "18.0.1.2.0",
     "category": "Sales/Cloud Billing",
     "website": "https://github.com/billbyte/billbyte-odoo",
     "author": "BillByte",
@@ -49,6 +49,9 @@
         "views/res_config_settings_reconciliation_views.xml",
         "wizards/accrual_wizard_views.xml",
         "data/reconciliation_cron.xml",
+        "views/ms_invoice_line_views.xml",
+        "views/seat_audit_views.xml",
+        "data/seat_audit_cron.xml",
         "views/portal_templates.xml",
     ],
     "demo": ["demo/license_demo.xml", "demo/billing_demo.xml"],

@@ -43,3 +43,7 @@ from . import billbyte_license_microsoft
 from . import license_reconciliation
 from . import sale_order_microsoft
 from . import connection_license
+from . import ms_invoice_line
+from . import vendor_reconciliation_license
+from . import billing_run_ms_invoice
+from . import seat_audit
