@@ -115,9 +115,10 @@ class BillbyteSeatAudit(models.Model):
             for values in self._rows(account, tenant_licenses, skus):
                 row, changed = self._keep(connection, account, month, values)
                 rows |= row
-                if changed and row.state != "ok":
+                if changed:
                     flagged |= row
         flagged._flag()
+        flagged = flagged.filtered(lambda row: row.state != "ok")
         return {
             "rows": len(rows),
             "flagged": len(flagged),
@@ -206,10 +207,12 @@ class BillbyteSeatAudit(models.Model):
 
     def _flag(self):
         """An activity for the account manager of each flagged row (one open at a
-        time per row)."""
+        time per row); a row back in step loses its activity."""
         todo = self.env.ref("mail.mail_activity_data_todo")
         for row in self.sudo():
             row.activity_ids.filtered(lambda a, t=todo: a.activity_type_id == t).unlink()
+            if row.state == "ok":
+                continue
             if row.state == "unused":
                 summary = self.env._(
                     "%(count)s unused %(sku)s seat(s) at %(customer)s",

@@ -13,3 +13,4 @@ from . import test_invoice_report
 from . import test_external_billing
 from . import test_license_partner_center
 from . import test_ms_invoice_lines
+from . import test_seat_audit
