@@ -52,6 +52,7 @@
         "views/ms_invoice_line_views.xml",
         "views/seat_audit_views.xml",
         "data/seat_audit_cron.xml",
+        "wizards/ms_invoice_import_wizard_views.xml",
         "views/portal_templates.xml",
     ],
     "demo": ["demo/license_demo.xml", "demo/billing_demo.xml"],

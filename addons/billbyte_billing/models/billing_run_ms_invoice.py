@@ -47,9 +47,7 @@ class BillbyteBillingRun(models.Model):
             return {}
         day = self.date
         lines = (
-            self.env["billbyte.ms.invoice.line"]
-            .sudo()
-            .search([("license_id", "in", licenses.ids)])
+            self.env["billbyte.ms.invoice.line"].sudo().search([("license_id", "in", licenses.ids)])
         )
         by_change = {line.license_change_id.id: line for line in lines if line.license_change_id}
         by_start = {
@@ -66,10 +64,8 @@ class BillbyteBillingRun(models.Model):
             for change in pending:
                 charges.append((change.date, by_change.get(change.id)))
             due = lic.state == "active" and lic.next_term_start and lic.next_term_start <= day
-            if due and not pending.filtered(lambda c: c.date == lic.next_term_start):
-                charges.append(
-                    (lic.next_term_start, by_start.get((lic.id, lic.next_term_start)))
-                )
+            if due and not pending.filtered(lambda c, lic=lic: c.date == lic.next_term_start):
+                charges.append((lic.next_term_start, by_start.get((lic.id, lic.next_term_start))))
             for start, line in charges:
                 if not line:
                     waiting[lic.partner_id.id].append(

@@ -10,6 +10,7 @@ from psycopg2.extras import execute_values
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import SQL
 
 # Partner Center's new-commerce charge types (written "new", "addQuantity",
 # "Add quantity", ...): the kind of Odoo charge each one matches.
@@ -82,6 +83,8 @@ COLUMNS = [
     ("unreadable", "varchar"),
     ("vendor_columns", "text"),
 ]
+
+STAGING = ", ".join(f"{name} {kind}" for name, kind in COLUMNS)
 
 
 def _text(value):
@@ -233,7 +236,6 @@ class BillbyteMsInvoiceLine(models.Model):
     )
     odoo_invoice_line_id = fields.Many2one(
         "account.move.line",
-        string="Odoo Invoice Line",
         readonly=True,
         ondelete="set null",
         help="The customer invoice (or credit note) line of the same charge.",
@@ -279,8 +281,10 @@ class BillbyteMsInvoiceLine(models.Model):
         currency_code = _text(invoice.get("currencyCode")) or next(
             (_text(i.get("currency")) for i in items if i.get("currency")), ""
         )
-        currency = self.env["res.currency"].with_context(active_test=False).search(
-            [("name", "=", currency_code.upper())], limit=1
+        currency = (
+            self.env["res.currency"]
+            .with_context(active_test=False)
+            .search([("name", "=", currency_code.upper())], limit=1)
         )
         if not currency:
             raise UserError(
@@ -350,10 +354,7 @@ class BillbyteMsInvoiceLine(models.Model):
         self.env.flush_all()
         names = [name for name, _kind in COLUMNS]
         cr.execute("DROP TABLE IF EXISTS bb_ms_lines")
-        cr.execute(
-            "CREATE TEMP TABLE bb_ms_lines (%s) ON COMMIT DROP"
-            % ", ".join(f"{name} {kind}" for name, kind in COLUMNS)
-        )
+        cr.execute(SQL("CREATE TEMP TABLE bb_ms_lines (%s) ON COMMIT DROP", SQL(STAGING)))
         if rows:
             execute_values(cr._obj, "INSERT INTO bb_ms_lines VALUES %s", rows, page_size=2000)
         cr.execute(
@@ -410,12 +411,16 @@ class BillbyteMsInvoiceLine(models.Model):
             .sudo()
             .search([("subscription_id", "in", subscriptions)])
         }
-        credits = self.env["account.move.line"].sudo().search(
-            [
-                ("billbyte_license_id", "in", licenses.ids),
-                ("move_id.move_type", "=", "out_refund"),
-                ("parent_state", "!=", "cancel"),
-            ]
+        credits = (
+            self.env["account.move.line"]
+            .sudo()
+            .search(
+                [
+                    ("billbyte_license_id", "in", licenses.ids),
+                    ("move_id.move_type", "=", "out_refund"),
+                    ("parent_state", "!=", "cancel"),
+                ]
+            )
         )
         earlier = self.sudo().search(
             [
@@ -485,9 +490,11 @@ class BillbyteMsInvoiceLine(models.Model):
             )
         if self.charge_type in ("remove_quantity", "cancel"):
             credit = credits.filtered(
-                lambda ml: ml.billbyte_license_id == lic
-                and ml.id not in used_credits
-                and (not start or ml.start_date == start)
+                lambda ml: (
+                    ml.billbyte_license_id == lic
+                    and ml.id not in used_credits
+                    and (not start or ml.start_date == start)
+                )
             )[:1]
             if credit:
                 used_credits.add(credit.id)
@@ -577,12 +584,14 @@ class BillbyteMsInvoiceLine(models.Model):
                 ),
             )
         previous = earlier.filtered(
-            lambda x: x.subscription_id == self.subscription_id
-            and x.offer_id == self.offer_id
-            and x.charge_start
-            and start
-            and x.charge_start < start
-            and x.effective_unit_price
+            lambda x: (
+                x.subscription_id == self.subscription_id
+                and x.offer_id == self.offer_id
+                and x.charge_start
+                and start
+                and x.charge_start < start
+                and x.effective_unit_price
+            )
         )[:1]
         if (
             previous
@@ -624,9 +633,11 @@ class BillbyteMsInvoiceLine(models.Model):
             return lic.change_ids.browse()
         if self.charge_type in TERM_CHARGES:
             return lic.change_ids.filtered(
-                lambda c: c.kind == "term"
-                and c.id not in used
-                and c.date <= start <= (c.date_end or c.date)
+                lambda c: (
+                    c.kind == "term"
+                    and c.id not in used
+                    and c.date <= start <= (c.date_end or c.date)
+                )
             )[:1]
         if self.charge_type != "add_quantity":
             return lic.change_ids.browse()
@@ -634,9 +645,11 @@ class BillbyteMsInvoiceLine(models.Model):
         same_day = increases.filtered(lambda c: c.date == start)
         seats = int(abs(self.quantity or 0))
         exact = same_day.filtered(lambda c: c.quantity == seats)
-        return (exact or same_day or increases.filtered(
-            lambda c: c.date <= start <= (c.date_end or c.date)
-        ))[:1]
+        return (
+            exact
+            or same_day
+            or increases.filtered(lambda c: c.date <= start <= (c.date_end or c.date))
+        )[:1]
 
     # ------------------------------------------------------------------ actions
 

@@ -228,8 +228,7 @@ class BillbyteSeatAudit(models.Model):
                 )
             else:
                 summary = self.env._(
-                    "%(count)s %(sku)s license(s) assigned beyond the seats billed at "
-                    "%(customer)s",
+                    "%(count)s %(sku)s license(s) assigned beyond the seats billed at %(customer)s",
                     count=row.over_assigned,
                     sku=row.sku_name,
                     customer=row.partner_id.display_name,
@@ -279,3 +278,20 @@ class BillbyteSeatAudit(models.Model):
             for row in rows
             if row.month == latest
         ]
+
+
+class BillbyteConnection(models.Model):
+    _inherit = "billbyte.connection"  # pylint: disable=consider-merging-classes-inherited
+
+    def action_audit_seats(self):
+        """This month's seat audit of the connection's customers, then the report."""
+        self.ensure_one()
+        try:
+            self.env["billbyte.seat.audit"].sudo()._audit(self)
+        except (VendorError, VendorUnavailable) as error:
+            raise UserError(str(error)) from None
+        action = self.env["ir.actions.actions"]._for_xml_id(
+            "billbyte_billing.action_billbyte_seat_audit"
+        )
+        action["domain"] = [("connection_id", "=", self.id)]
+        return action

@@ -21,7 +21,7 @@ class BillbyteVendorReconciliation(models.Model):
         help="Subtotal of Microsoft's new-commerce license lines of this invoice (lines "
         "of subscriptions whose usage records carry the invoice id count once).",
     )
-    license_line_count = fields.Integer(string="License Line Count", readonly=True)
+    license_line_count = fields.Integer(readonly=True)
     license_difference_count = fields.Integer(
         string="License Differences",
         compute="_compute_license_difference_count",

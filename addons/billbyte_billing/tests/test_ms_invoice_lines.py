@@ -4,6 +4,7 @@ import json
 from datetime import date
 from decimal import Decimal
 
+from odoo.exceptions import UserError
 from odoo.tests import tagged
 
 from .test_license_partner_center import (
@@ -212,7 +213,15 @@ class TestMicrosoftInvoiceLines(PartnerCenterLicenseCommon):
         self.sync()
         first = self.item(SUB_E3, "new", 10, "2026-10-01", "2026-10-31", "28.8", "288.0")
         self.serve_invoice(INVOICE, "288.00", [first])
-        rec = self.Line._import_invoice(self.ms_connection, INVOICE)["reconciliation"]
+        wizard = self.env["billbyte.ms.invoice.import.wizard"].create(
+            {"connection_id": self.ms_connection.id, "invoice_id": " G000777002 "}
+        )
+        with self.assertRaisesRegex(UserError, "G000777002"):
+            wizard.action_import()
+        wizard.invoice_id = INVOICE
+        action = wizard.action_import()
+        rec = self.env["billbyte.vendor.reconciliation"].search([("invoice_id", "=", INVOICE)])
+        self.assertEqual(action["domain"], [("reconciliation_id", "=", rec.id)])
         restated = first.replace('"quantity": 10', '"quantity": 9').replace("288.0", "259.2")
         self.serve_invoice(INVOICE, "259.20", [restated])
         stats = self.Line._import_invoice(self.ms_connection, INVOICE)

@@ -83,7 +83,9 @@ class TestSeatAudit(PartnerCenterLicenseCommon):
         ]
 
     def rows(self):
-        return {row.sku_name: row for row in self.Audit.search([("partner_id", "=", self.contoso.id)])}
+        return {
+            row.sku_name: row for row in self.Audit.search([("partner_id", "=", self.contoso.id)])
+        }
 
     def activities(self):
         return self.env["mail.activity"].search(
@@ -152,7 +154,9 @@ class TestSeatAudit(PartnerCenterLicenseCommon):
         self.Audit._audit(self.ms_connection, date(2026, 11, 17))
         months = self.Audit.search([("partner_id", "=", self.contoso.id)]).mapped("month")
         self.assertEqual(sorted(set(months)), [OCTOBER, date(2026, 11, 1)])
-        self.assertEqual({row["month"] for row in self.Audit._overview(self.contoso)}, {"2026-11-01"})
+        self.assertEqual(
+            {row["month"] for row in self.Audit._overview(self.contoso)}, {"2026-11-01"}
+        )
 
     def test_429_during_the_audit_waits_and_completes(self):
         self.partner_center.faults[f"/v1/customers/{CUSTOMER}/subscribedskus"] = [(429, 1)]

@@ -733,7 +733,9 @@ class MicrosoftConnector(Connector):
         try:
             return json.loads(response.text, parse_float=Decimal)
         except ValueError:
-            raise VendorError(self.env._("Partner Center's answer for %s is not JSON.", what)) from None
+            raise VendorError(
+                self.env._("Partner Center's answer for %s is not JSON.", what)
+            ) from None
 
     def invoice_license_lines(self, invoice_id, page_size=2000):
         """Every new-commerce billing line item of an invoice (GET /v1/invoices/{id}/

@@ -248,7 +248,7 @@ class PartnerCenterStandIn:
         length = int(handler.headers.get("Content-Length") or 0)
         body = handler.rfile.read(length) if length else b""
         self.requests.append((method, path))
-        if self._fault(handler, path):
+        if self._fault(handler, path) or self._msinv_route(handler, method, url):
             return None
         tenant = f"/{self.TENANT}"
         if path == f"{tenant}/v2.0/.well-known/openid-configuration":
@@ -270,8 +270,6 @@ class PartnerCenterStandIn:
                     }
                 },
             )
-        if self._msinv_route(handler, method, url):
-            return None
         if path.startswith("/v1.0/reports/partners/billing/") and path.endswith("/export"):
             self.export_bodies.append((path, json.loads(body or b"{}")))
             operation = uuid.uuid4().hex
@@ -1084,6 +1082,8 @@ class PartnerCenterStandIn:
         parts = url.path.split("/")
         if method != "GET" or parts[1:3] != ["v1", "invoices"] or len(parts) not in (4, 5):
             return False
+        if handler.headers.get("Authorization") != "Bearer pc-access-token":
+            return False  # answered 401 as every Partner Center request
         invoice_id = parts[3]
         if len(parts) == 4:
             invoice = self.invoice_resources.get(invoice_id)
@@ -1095,7 +1095,9 @@ class PartnerCenterStandIn:
         if parts[4].lower() != "lineitems":
             return False
         query = {key.lower(): value for key, value in parse_qs(url.query).items()}
-        self.line_item_queries.append((invoice_id, query, handler.headers.get("MS-ContinuationToken")))
+        self.line_item_queries.append(
+            (invoice_id, query, handler.headers.get("MS-ContinuationToken"))
+        )
         if (query.get("provider") or [""])[0].lower() != "onetime" or (
             query.get("invoicelineitemtype") or [""]
         )[0].lower() != "billinglineitems":
@@ -1129,9 +1131,8 @@ class PartnerCenterStandIn:
         # Each item as given: raw JSON text keeps Partner Center's long decimals.
         texts = [item if isinstance(item, str) else json.dumps(item) for item in page]
         raw = (
-            '{"totalCount": %d, "items": [%s], "links": %s, '
-            '"attributes": {"objectType": "Collection"}}'
-            % (len(page), ", ".join(texts), json.dumps(links))
+            f'{{"totalCount": {len(page)}, "items": [{", ".join(texts)}], '
+            f'"links": {json.dumps(links)}, "attributes": {{"objectType": "Collection"}}}}'
         )
         self._send(handler, 200, raw=raw.encode(), headers=self._msinv_json())
         return True
@@ -1144,7 +1145,11 @@ class PartnerCenterStandIn:
         self._send(
             handler,
             404,
-            {"code": 2000, "description": f"Invoice {invoice_id} not found.", "source": "PartnerFD"},
+            {
+                "code": 2000,
+                "description": f"Invoice {invoice_id} not found.",
+                "source": "PartnerFD",
+            },
         )
         return True
 
@@ -1207,4 +1212,3 @@ class PartnerCenterStandIn:
         }
         item.update(values)
         return item
-
