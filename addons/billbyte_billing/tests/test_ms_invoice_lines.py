@@ -75,7 +75,10 @@ class TestMicrosoftInvoiceLines(PartnerCenterLicenseCommon):
             "WHERE reconciliation_id = %s ORDER BY line_number",
             [rec.id],
         )
-        return {number: Decimal(text) for number, text in self.env.cr.fetchall()}
+        return {
+            number: Decimal(text) if text is not None else None
+            for number, text in self.env.cr.fetchall()
+        }
 
     def october_licenses(self):
         """E3 10 seats and E5 3 seats from 2026-10-01, billed for October; two E3
@@ -279,3 +282,34 @@ class TestMicrosoftInvoiceLines(PartnerCenterLicenseCommon):
         run = self.bill("2026-10-01", partners=self.contoso)
         self.assertEqual(self.dec(run.invoice_ids.amount_untaxed), Decimal("360.00"))
         self.assertEqual(line.state, "matched")
+
+    def test_amounts_written_as_text_are_read_and_unreadable_ones_said(self):
+        self.ms_subscription(SUB_E3, quantity=10)
+        self.license(self.e3, 10, SUB_E3, start=date(2026, 10, 1))
+        self.sync()
+        as_text = self.partner_center.license_line_item(
+            INVOICE,
+            CUSTOMER,
+            SUB_E3,
+            chargeType="Add quantity",
+            quantity="3",
+            unitPrice="28.80",
+            effectiveUnitPrice="28.80",
+            subtotal="47.3806451612903",
+            totalForCustomer="47.3806451612903",
+            chargeStartDate="2026-10-15T00:00:00Z",
+        )
+        broken = self.partner_center.license_line_item(
+            INVOICE, CUSTOMER, SUB_E3, subtotal="N/A", totalForCustomer=None
+        )
+        self.serve_invoice(INVOICE, "47.38", [as_text, broken])
+        stats = self.Line._import_invoice(self.ms_connection, INVOICE)
+        rec = stats["reconciliation"]
+        self.assertEqual(stats["stored_subtotal"], Decimal("47.3806451612903"))
+        lines = {line.line_number: line for line in rec.ms_line_ids}
+        self.assertEqual(lines[1].charge_type, "add_quantity")
+        self.assertEqual(self.stored_subtotals(rec)[1], Decimal("47.3806451612903"))
+        self.assertEqual(lines[1].reason, "not_in_odoo", "no seats were added in Odoo")
+        self.assertEqual((lines[2].state, lines[2].reason), ("difference", "unreadable"))
+        self.assertIn("subtotal='N/A'", lines[2].note)
+        self.assertEqual(rec.state, "difference")
