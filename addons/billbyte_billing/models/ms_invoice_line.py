@@ -317,7 +317,8 @@ class BillbyteMsInvoiceLine(models.Model):
         added, removed = self._store(rec, rows)
         lines = self.search([("reconciliation_id", "=", rec.id)])
         lines._match()
-        rec._apply_vendor_invoice(invoice)
+        if invoice.get("totalCharges") is not None:
+            rec._apply_vendor_invoice(invoice)
         rec._refresh_imported()
         microsoft = sum((row[17] for row in rows if row[17] is not None), Decimal(0))
         self.env.cr.execute(
