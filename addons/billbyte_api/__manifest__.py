@@ -4,7 +4,7 @@
     "name": "BillByte Cloud Billing API",
     "summary": "The provider's JSON API (bearer API keys, OpenAPI 3), signed webhooks "
     "and FOCUS 1.3 usage files, over the public methods of the BillByte modules",
-    "version": "18.0.1.0.1",
+    "version": "18.0.1.0.2",
     "category": "Sales/Cloud Billing",
     "website": "https://github.com/billbyte/billbyte-odoo",
     "author": "BillByte",

@@ -461,7 +461,17 @@ class BillbyteApi(models.AbstractModel):
             "last_payments": payments,
             "wallet": self._wallet(customer),
             "imports": self._last_imports(accounts),
+            "seat_audit": self._seat_audit(customer),
         }
+
+    @api.model
+    def _seat_audit(self, customer):
+        """The customer's latest seat audit (billbyte_billing), when the caller may
+        read it."""
+        audit = self.env["billbyte.seat.audit"]
+        if not audit.has_access("read"):
+            return []
+        return audit._overview(customer)
 
     @api.model
     def _wallet(self, customer):

@@ -358,6 +358,26 @@ SCHEMAS = {
             "last_payments": {"type": "array", "items": {"type": "object"}},
             "wallet": nullable({"type": "object"}),
             "imports": {"type": "array", "items": {"type": "object"}},
+            "seat_audit": {
+                "type": "array",
+                "description": "The latest month's seat audit: per cloud account and SKU, "
+                "the seats billed against the licenses the tenant holds and has assigned "
+                "at Microsoft (Partner Center subscribed SKUs).",
+                "items": ref("SeatAudit"),
+            },
+        }
+    ),
+    "SeatAudit": obj(
+        {
+            "month": DATE,
+            "cloud_account_id": {"type": "integer"},
+            "sku": {"type": "string"},
+            "seats_billed": {"type": "integer"},
+            "licenses_at_microsoft": {"type": "integer"},
+            "assigned_at_microsoft": {"type": "integer"},
+            "unused_seats": {"type": "integer"},
+            "over_assigned": {"type": "integer"},
+            "state": {"type": "string", "enum": ["ok", "unused", "over_assigned"]},
         }
     ),
     "Webhook": obj(

@@ -48,3 +48,7 @@ from . import sale_order_microsoft
 from . import connection_license
 from . import product_template
 from . import sale_order_portal
+from . import ms_invoice_line
+from . import vendor_reconciliation_license
+from . import billing_run_ms_invoice
+from . import seat_audit

@@ -14,3 +14,5 @@ from . import test_external_billing
 from . import test_license_partner_center
 from . import test_license_renewal
 from . import test_portal_catalog_order
+from . import test_ms_invoice_lines
+from . import test_seat_audit

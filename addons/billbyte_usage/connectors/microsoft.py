@@ -15,6 +15,7 @@ import uuid
 import warnings
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
+from urllib.parse import quote
 
 import msal
 import requests
@@ -725,20 +726,102 @@ class MicrosoftConnector(Connector):
     def assigned_seats(self, customer_id):
         """{SKU name (lower case): licenses assigned in the tenant (consumedUnits)} from
         the customer's subscribed SKUs."""
-        token = self.token(self.partner_center_url)
-        answer = self._service_request(
-            "GET",
-            f"{self.partner_center_url}/v1/customers/{customer_id}/subscribedskus",
-            self.env._("the subscribed SKUs of %s", customer_id),
-            token,
-        )
         seats = {}
+        for sku in self.subscribed_skus(customer_id):
+            if sku["name"]:
+                key = sku["name"].lower()
+                seats[key] = seats.get(key, 0) + sku["consumed_units"]
+        return seats
+
+    # -- licenses in the tenant and Microsoft's invoice line items (issue 20 items 6, 7)
+    def subscribed_skus(self, customer_id, paced=False):
+        """The customer's subscribed SKUs (GET /v1/customers/{id}/subscribedskus): per
+        SKU, the licenses the tenant holds (activeUnits) and has assigned to users
+        (consumedUnits), as {sku_id, name, active_units, consumed_units,
+        suspended_units, warning_units, status}. Missing counts read as 0."""
+        if paced:
+            self._pace()
+        token = self.token(self.partner_center_url)
+        what = self.env._("the subscribed SKUs of %s", customer_id)
+        answer = self._decimal_json(
+            self.http.request(
+                "GET",
+                f"{self.partner_center_url}/v1/customers/{customer_id}/subscribedskus",
+                what,
+                headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
+            ),
+            what,
+        )
+
+        def units(item, name):
+            try:
+                return int(Decimal(str(item.get(name) or 0)))
+            except (InvalidOperation, ValueError):
+                return 0
+
+        skus = []
         for item in answer.get("items") or []:
             sku = item.get("productSku") or {}
-            name = (sku.get("name") or "").strip().lower()
-            if name:
-                seats[name] = seats.get(name, 0) + int(item.get("consumedUnits") or 0)
-        return seats
+            skus.append(
+                {
+                    "sku_id": (sku.get("id") or "").lower(),
+                    "name": (sku.get("name") or "").strip(),
+                    "active_units": units(item, "activeUnits"),
+                    "consumed_units": units(item, "consumedUnits"),
+                    "suspended_units": units(item, "suspendedUnits"),
+                    "warning_units": units(item, "warningUnits"),
+                    "status": item.get("capabilityStatus") or "",
+                }
+            )
+        return skus
+
+    def invoice(self, invoice_id):
+        """The invoice resource (GET /v1/invoices/{id}), numbers as Decimal."""
+        token = self.token(self.partner_center_url)
+        response = self.http.request(
+            "GET",
+            f"{self.partner_center_url}/v1/invoices/{quote(invoice_id, safe='')}",
+            self.env._("invoice %s", invoice_id),
+            headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
+        )
+        return self._decimal_json(response, self.env._("invoice %s", invoice_id))
+
+    def _decimal_json(self, response, what):
+        try:
+            return json.loads(response.text, parse_float=Decimal)
+        except ValueError:
+            raise VendorError(
+                self.env._("Partner Center's answer for %s is not JSON.", what)
+            ) from None
+
+    def invoice_license_lines(self, invoice_id, page_size=2000):
+        """Every new-commerce billing line item of an invoice (GET /v1/invoices/{id}/
+        lineitems?provider=onetime&invoicelineitemtype=billinglineitems), page by
+        page (links.next with its MS-ContinuationToken), as Partner Center wrote them:
+        amounts as Decimal, nulls as None. Everything is read before anything is
+        returned: a failing page lands nothing."""
+        token = self.token(self.partner_center_url)
+        headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
+        url = (
+            f"{self.partner_center_url}/v1/invoices/{quote(invoice_id, safe='')}/lineitems"
+            f"?provider=onetime&invoicelineitemtype=billinglineitems&size={page_size}"
+        )
+        what = self.env._("the line items of invoice %s", invoice_id)
+        items, pages = [], 0
+        while url:
+            self._pace()
+            body = self._decimal_json(self.http.request("GET", url, what, headers=headers), what)
+            pages += 1
+            items.extend(item for item in body.get("items") or [] if isinstance(item, dict))
+            following = (body.get("links") or {}).get("next") or {}
+            url = following.get("uri")
+            if url and not url.startswith("http"):
+                url = f"{self.partner_center_url}/v1/{url.lstrip('/')}"
+            for header in following.get("headers") or []:
+                headers[header.get("key")] = header.get("value")
+            if pages > 10000:
+                raise VendorError(self.env._("Partner Center keeps sending pages of %s.", what))
+        return items
 
     # -- new customers -----------------------------------------------------------
     # The Azure plan, as a new customer's first subscription is ordered (Partner

@@ -225,6 +225,7 @@ class PartnerCenterStandIn:
         # remembered first: Microsoft did it, the answer comes too late).
         self.late_answers = []
         self._reset_renewals()
+        self._msinv_reset()
 
     def stop(self):
         self.server.shutdown()
@@ -248,7 +249,7 @@ class PartnerCenterStandIn:
         length = int(handler.headers.get("Content-Length") or 0)
         body = handler.rfile.read(length) if length else b""
         self.requests.append((method, path))
-        if self._fault(handler, path):
+        if self._fault(handler, path) or self._msinv_route(handler, method, url):
             return None
         tenant = f"/{self.TENANT}"
         if path == f"{tenant}/v2.0/.well-known/openid-configuration":
@@ -1159,3 +1160,152 @@ class PartnerCenterStandIn:
                 "attributes": {"objectType": "UpgradeResult"},
             },
         )
+
+    # -- msinv (issue 20 items 6 and 7): invoices and their new-commerce billing line
+    # items, as the Partner Center invoices API documents them. Kept in one block so
+    # other additions to this stand-in merge without conflict.
+    def _msinv_reset(self):
+        # Invoice resources by id (dicts or raw JSON text, as Partner Center writes
+        # numbers), their new-commerce billing line items (dicts or raw JSON texts of
+        # one item), and the page size of the line items (Partner Center's is 2000).
+        self.invoice_resources = {}
+        self.invoice_line_items = {}
+        self.line_item_page_size = 2000
+        self.line_item_queries = []
+
+    def _msinv_route(self, handler, method, url):
+        """Answer GET /v1/invoices/{id} and GET /v1/invoices/{id}/lineitems; True when
+        answered."""
+        parts = url.path.split("/")
+        if method != "GET" or parts[1:3] != ["v1", "invoices"] or len(parts) not in (4, 5):
+            return False
+        if handler.headers.get("Authorization") != "Bearer pc-access-token":
+            return False  # answered 401 as every Partner Center request
+        invoice_id = parts[3]
+        if len(parts) == 4:
+            invoice = self.invoice_resources.get(invoice_id)
+            if invoice is None:
+                return self._msinv_not_found(handler, invoice_id)
+            raw = invoice if isinstance(invoice, str) else json.dumps(invoice)
+            self._send(handler, 200, raw=raw.encode(), headers=self._msinv_json())
+            return True
+        if parts[4].lower() != "lineitems":
+            return False
+        query = {key.lower(): value for key, value in parse_qs(url.query).items()}
+        self.line_item_queries.append(
+            (invoice_id, query, handler.headers.get("MS-ContinuationToken"))
+        )
+        if (query.get("provider") or [""])[0].lower() != "onetime" or (
+            query.get("invoicelineitemtype") or [""]
+        )[0].lower() != "billinglineitems":
+            self._send(
+                handler,
+                400,
+                {"code": 400, "description": "Invalid provider or invoice line item type."},
+            )
+            return True
+        if invoice_id not in self.invoice_line_items:
+            return self._msinv_not_found(handler, invoice_id)
+        items = self.invoice_line_items[invoice_id]
+        size = min(int((query.get("size") or ["2000"])[0]), self.line_item_page_size)
+        start = int(handler.headers.get("MS-ContinuationToken") or 0)
+        page = items[start : start + size]
+        links = {
+            "self": {
+                "uri": f"/invoices/{invoice_id}/lineitems?provider=OneTime"
+                f"&invoiceLineItemType=BillingLineItems&size={size}",
+                "method": "GET",
+                "headers": [],
+            }
+        }
+        if start + size < len(items):
+            links["next"] = {
+                "uri": f"/invoices/{invoice_id}/lineitems?provider=OneTime"
+                f"&invoiceLineItemType=BillingLineItems&size={size}&seekOperation=Next",
+                "method": "GET",
+                "headers": [{"key": "MS-ContinuationToken", "value": str(start + size)}],
+            }
+        # Each item as given: raw JSON text keeps Partner Center's long decimals.
+        texts = [item if isinstance(item, str) else json.dumps(item) for item in page]
+        raw = (
+            f'{{"totalCount": {len(page)}, "items": [{", ".join(texts)}], '
+            f'"links": {json.dumps(links)}, "attributes": {{"objectType": "Collection"}}}}'
+        )
+        self._send(handler, 200, raw=raw.encode(), headers=self._msinv_json())
+        return True
+
+    @staticmethod
+    def _msinv_json():
+        return {"Content-Type": "application/json; charset=utf-8"}
+
+    def _msinv_not_found(self, handler, invoice_id):
+        self._send(
+            handler,
+            404,
+            {
+                "code": 2000,
+                "description": f"Invoice {invoice_id} not found.",
+                "source": "PartnerFD",
+            },
+        )
+        return True
+
+    @staticmethod
+    def license_line_item(invoice_id, customer_id, subscription_id, **values):
+        """A new-commerce billing line item as the invoice line items API returns it
+        (OneTimeInvoiceLineItem): every documented column, literal nulls where
+        Partner Center leaves a column empty. `values` override by name."""
+        item = {
+            "partnerId": "2b5cbc57-a4b0-4a5b-bbb3-3cb1b2a4fe57",
+            "customerId": customer_id,
+            "customerName": "Contoso Ltd",
+            "customerDomainName": "contoso.onmicrosoft.com",
+            "customerCountry": "US",
+            "invoiceNumber": invoice_id,
+            "mpnId": "1234567",
+            "resellerMpnId": None,
+            "orderId": "5a5c8fd5d0b8",
+            "orderDate": "2026-10-01T10:00:00.0000000Z",
+            "productId": "CFQ7TTC0LFLX",
+            "skuId": "0001",
+            "availabilityId": "CFQ7TTC0K5DQ",
+            "productName": "Microsoft 365 E3",
+            "skuName": "Microsoft 365 E3",
+            "chargeType": "new",
+            "unitPrice": 36.0,
+            "effectiveUnitPrice": 36.0,
+            "unitType": "Licenses",
+            "quantity": 1,
+            "subtotal": 36.0,
+            "taxTotal": 0.0,
+            "totalForCustomer": 36.0,
+            "currency": "USD",
+            "publisherName": "Microsoft Corporation",
+            "publisherId": None,
+            "subscriptionDescription": "Microsoft 365 E3",
+            "subscriptionId": subscription_id,
+            "chargeStartDate": "2026-10-01T00:00:00Z",
+            "chargeEndDate": "2026-10-31T00:00:00Z",
+            "termAndBillingCycle": "1 Month Subscription",
+            "alternateId": uuid.uuid4().hex[:12],
+            "priceAdjustmentDescription": None,
+            "discountDetails": None,
+            "pricingCurrency": "USD",
+            "pcToBCExchangeRate": 1,
+            "pcToBCExchangeRateDate": "2026-09-30T23:59:59Z",
+            "billableQuantity": 1,
+            "meterDescription": None,
+            "billingFrequency": "Monthly",
+            "reservationOrderId": None,
+            "invoiceLineItemType": "billingLineItems",
+            "billingProvider": "oneTime",
+            "promotionId": None,
+            "productQualifiers": [],
+            "subscriptionStartDate": "2026-10-01T00:00:00Z",
+            "subscriptionEndDate": "2026-10-31T00:00:00Z",
+            "referenceId": None,
+            "creditReasonCode": None,
+            "attributes": {"objectType": "OneTimeInvoiceLineItem"},
+        }
+        item.update(values)
+        return item
