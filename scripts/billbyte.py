@@ -27,6 +27,7 @@ OUR_MODULES = [
     "billbyte_billing",
     "billbyte_budget",
     "billbyte_payment",
+    "billbyte_collection",
     "payment_perfect_money",
     "billbyte_api",
 ]
