@@ -313,6 +313,7 @@ def cmd_run(args):
 ODOO_TESTED_MODULES = [
     "account",
     "account_edi_ubl_cii",
+    "account_credit_control",
     "account_payment",
     "analytic",
     "payment",

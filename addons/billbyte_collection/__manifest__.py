@@ -26,6 +26,7 @@
         "views/credit_control_policy_views.xml",
         "views/billbyte_collection_suspension_views.xml",
         "views/billbyte_collection_menus.xml",
+        "report/report_credit_control_summary.xml",
         "data/ir_cron_data.xml",
     ],
     "demo": ["demo/collection_demo.xml"],

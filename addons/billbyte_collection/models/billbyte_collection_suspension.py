@@ -45,9 +45,9 @@ class BillbyteCollectionSuspension(models.Model):
     )
     reason = fields.Text(required=True, readonly=True)
     credit_control_line_ids = fields.Many2many(
-        "credit.control.line", string="Credit Control Lines", readonly=True
+        "credit.control.line", readonly=True
     )
-    approved_by_id = fields.Many2one("res.users", string="Approved By", readonly=True)
+    approved_by_id = fields.Many2one("res.users", readonly=True)
     suspend_action_id = fields.Many2one(
         "billbyte.service.action", string="Suspension", readonly=True
     )

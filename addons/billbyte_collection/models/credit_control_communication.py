@@ -20,7 +20,14 @@ class CreditControlCommunication(models.Model):
             lambda line: line.display_type == "product"
             and not line.currency_id.is_zero(line.billbyte_amount_open)
         )
-        return lines.sorted(lambda line: (line.move_id.invoice_date or line.move_id.date, line.move_id.id, line.sequence, line.id))
+        return lines.sorted(
+            lambda line: (
+                line.move_id.invoice_date or line.move_id.date,
+                line.move_id.id,
+                line.sequence,
+                line.id,
+            )
+        )
 
     def _billbyte_open_lines_table(self):
         """The open invoice lines as an HTML table, for the emails and the letters."""

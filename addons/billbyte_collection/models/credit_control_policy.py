@@ -18,7 +18,7 @@ class CreditControlPolicy(models.Model):
         if not template:
             return self.browse()
         policies = self.browse()
-        for company in companies or self.env["res.company"].sudo().search([]):
+        for company in companies or self.env["res.company"].sudo().search([("active", "in", (True, False))]):
             receivables = (
                 self.env["account.account"]
                 .sudo()
@@ -37,7 +37,9 @@ class CreditControlPolicy(models.Model):
             if not policy:
                 policy = template.sudo()
                 if policy.company_id and policy.company_id != company:
-                    policy = policy.copy({"name": template.name, "company_id": company.id})
+                    policy = policy.copy(
+                        {"name": template.name, "company_id": company.id, "account_ids": False}
+                    )
                 elif not policy.company_id:
                     policy.company_id = company
                 company.sudo().credit_policy_id = policy

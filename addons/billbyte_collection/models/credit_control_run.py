@@ -34,7 +34,7 @@ class CreditControlRun(models.Model):
 
     @api.model
     def _cron_billbyte_follow_up(self):
-        for company in self.env["res.company"].search([]):
+        for company in self.env["res.company"].search([("active", "=", True)]):
             if company.credit_policy_id or self.env["credit.control.policy"]._billbyte_ensure_company_policies(company):
                 self.with_company(company)._billbyte_follow_up(company)
 

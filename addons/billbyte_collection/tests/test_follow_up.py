@@ -25,7 +25,7 @@ class TestFollowUp(CollectionCommon):
     def test_one_overdue_invoice_makes_one_reminder_line(self):
         invoice = self.usage_invoice()
         self.assertEqual(self.dec(invoice.amount_total), Decimal("46.62"))
-        receivable = invoice.line_ids.filtered(lambda l: l.account_type == "asset_receivable")
+        receivable = invoice.line_ids.filtered(lambda line: line.account_type == "asset_receivable")
         self.assertEqual(self.company.credit_policy_id, self.policy)
         self.assertIn(receivable.account_id, self.policy.account_ids)
         self.assertEqual(
@@ -96,7 +96,11 @@ class TestFollowUp(CollectionCommon):
         letter = communications[2]
         self.assertEqual(letter.policy_level_id, self.levels[2])
         self.assertFalse(self.request_messages(letter))
-        self.assertEqual(len(letter.message_ids.attachment_ids), 1)
+        (pdf,) = letter.message_ids.attachment_ids
+        self.assertIn("Final Notice", pdf.name)
+        # (Odoo's tests render reports as HTML.) The letter lists the open lines too.
+        self.assertIn(b"o_billbyte_open_lines", pdf.raw)
+        self.assertIn(f"{open_total:,.2f}".encode(), pdf.raw)
         self.assertEqual(set(letter.credit_control_line_ids.mapped("state")), {"sent"})
         self.follow_up(self.days_after(second, 22))
         self.assertEqual(len(self.communications_of(self.contoso)), 3)
@@ -146,7 +150,7 @@ class TestSuspension(CollectionCommon):
         self.assertEqual(self.m365.state, "active")
         # The next day: still the one line under review, still one activity.
         self.follow_up(self.days_after(invoice, 31))
-        self.assertEqual(self.lines_of(invoice).filtered(lambda l: l.level == 4), waiting)
+        self.assertEqual(self.lines_of(invoice).filtered(lambda line: line.level == 4), waiting)
         self.assertEqual(len(self.review_activities()), 1)
 
         with self.assertRaises(AccessError):
@@ -207,7 +211,12 @@ class TestSuspension(CollectionCommon):
         )
         self.partner_center.patch_refusal = (
             409,
-            {"code": "800002", "description": "Subscription is locked by a pending order.", "data": [], "source": "PartnerFD"},
+            {
+                "code": "800002",
+                "description": "Subscription is locked by a pending order.",
+                "data": [],
+                "source": "PartnerFD",
+            },
         )
         self.pay(invoice, day=self.days_after(invoice, 33))
         self.assertEqual(suspension.state, "resuming")
