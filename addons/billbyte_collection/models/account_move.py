@@ -11,8 +11,8 @@ class AccountMove(models.Model):
         customer's cloud accounts suspended for late payment are resumed once nothing
         is overdue any more."""
         res = super()._invoice_paid_hook()
-        for company, invoices in self.filtered(lambda move: move.is_sale_document()).grouped(
-            "company_id"
-        ).items():
+        for company, invoices in (
+            self.filtered(lambda move: move.is_sale_document()).grouped("company_id").items()
+        ):
             invoices.commercial_partner_id.with_company(company)._billbyte_collection_check_resume()
         return res

@@ -44,9 +44,7 @@ class BillbyteCollectionSuspension(models.Model):
         "resumption yet (it is retried; see the vendor actions).",
     )
     reason = fields.Text(required=True, readonly=True)
-    credit_control_line_ids = fields.Many2many(
-        "credit.control.line", readonly=True
-    )
+    credit_control_line_ids = fields.Many2many("credit.control.line", readonly=True)
     approved_by_id = fields.Many2one("res.users", readonly=True)
     suspend_action_id = fields.Many2one(
         "billbyte.service.action", string="Suspension", readonly=True
@@ -127,7 +125,9 @@ class BillbyteCollectionSuspension(models.Model):
                 manager = suspension.cloud_account_id._billbyte_manager(action.requested_by_id)
             suspension.activity_schedule(
                 activity_type_id=activity_type.id,
-                summary=self.env._("Vendor refused to resume %s", suspension.cloud_account_id.display_name),
+                summary=self.env._(
+                    "Vendor refused to resume %s", suspension.cloud_account_id.display_name
+                ),
                 note=self.env._(
                     "%(customer)s has paid, but the vendor refused to resume %(account)s: "
                     "%(answer)s",

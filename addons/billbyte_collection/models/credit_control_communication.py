@@ -1,6 +1,6 @@
 # Copyright 2026 BillByte
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from odoo import models
 from odoo.tools.misc import format_amount, format_date
@@ -17,8 +17,10 @@ class CreditControlCommunication(models.Model):
         self.ensure_one()
         invoices = self.credit_control_line_ids.invoice_id
         lines = invoices.invoice_line_ids.filtered(
-            lambda line: line.display_type == "product"
-            and not line.currency_id.is_zero(line.billbyte_amount_open)
+            lambda line: (
+                line.display_type == "product"
+                and not line.currency_id.is_zero(line.billbyte_amount_open)
+            )
         )
         return lines.sorted(
             lambda line: (
@@ -50,9 +52,7 @@ class CreditControlCommunication(models.Model):
             move = line.move_id
             period = ""
             if line.start_date and line.end_date:
-                period = (
-                    f"{format_date(env, line.start_date)} – {format_date(env, line.end_date)}"
-                )
+                period = f"{format_date(env, line.start_date)} – {format_date(env, line.end_date)}"
             cells = [
                 move.name,
                 format_date(env, move.invoice_date_due),
@@ -70,7 +70,9 @@ class CreditControlCommunication(models.Model):
                 % Markup("").join(Markup('<td style="%s">%s</td>') % (CELL, cell) for cell in cells)
             )
         head = Markup("").join(Markup('<th style="%s">%s</th>') % (CELL, h) for h in headers)
-        foot = Markup('<tr><td colspan="7" style="%s"><b>%s</b></td><td style="%s"><b>%s</b></td></tr>') % (
+        foot = Markup(
+            '<tr><td colspan="7" style="%s"><b>%s</b></td><td style="%s"><b>%s</b></td></tr>'
+        ) % (
             CELL,
             env._("Total open"),
             CELL,
@@ -82,8 +84,12 @@ class CreditControlCommunication(models.Model):
         ) % (head, Markup("").join(rows), foot)
 
     def _get_credit_control_communication_table(self):
-        # The detail OCA adds to the mails: the open lines rather than whole invoices.
-        return str(escape(self._billbyte_open_lines_table()))
+        # The detail OCA adds to the mails (whole invoices), then the lines still open.
+        table = super()._get_credit_control_communication_table()
+        if not self._billbyte_open_invoice_lines():
+            return table
+        title = Markup("<h3>%s</h3>") % self.env._("Open invoice lines")
+        return table + str(title + self._billbyte_open_lines_table())
 
     def _billbyte_print_letters(self):
         """Letters: the summary PDF of each communication, kept in its chatter for the
@@ -101,7 +107,12 @@ class CreditControlCommunication(models.Model):
                     level=communication.policy_level_id.name,
                     count=len(communication._billbyte_open_invoice_lines()),
                 ),
-                attachments=[(f"{communication.policy_level_id.name} - {communication.partner_id.name}.pdf", content)],
+                attachments=[
+                    (
+                        f"{communication.policy_level_id.name} - {communication.partner_id.name}.pdf",
+                        content,
+                    )
+                ],
                 subtype_xmlid="mail.mt_note",
             )
         self._mark_credit_line_as_sent()

@@ -133,9 +133,7 @@ class CreditControlLine(models.Model):
         suspension level, the customers' cloud accounts are suspended at the vendor.
         Lines paid since are ignored instead."""
         if not self.env.su and not self.env.user.has_group(MANAGER_GROUP):
-            raise AccessError(
-                self.env._("Only Billing administrators may approve a suspension.")
-            )
+            raise AccessError(self.env._("Only Billing administrators may approve a suspension."))
         lines = self.filtered(
             lambda line: line.state == "draft" and line.policy_level_id.billbyte_needs_approval
         )
@@ -160,7 +158,10 @@ class CreditControlLine(models.Model):
         if not lines:
             return True
         lines.write(
-            {"billbyte_approved_by_id": self.env.user.id, "billbyte_approved_on": fields.Datetime.now()}
+            {
+                "billbyte_approved_by_id": self.env.user.id,
+                "billbyte_approved_on": fields.Datetime.now(),
+            }
         )
         for line in lines:
             line.message_post(

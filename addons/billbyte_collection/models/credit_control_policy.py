@@ -18,7 +18,9 @@ class CreditControlPolicy(models.Model):
         if not template:
             return self.browse()
         policies = self.browse()
-        for company in companies or self.env["res.company"].sudo().search([("active", "in", (True, False))]):
+        for company in companies or self.env["res.company"].sudo().search(
+            [("active", "in", (True, False))]
+        ):
             receivables = (
                 self.env["account.account"]
                 .sudo()

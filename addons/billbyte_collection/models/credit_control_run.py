@@ -35,7 +35,9 @@ class CreditControlRun(models.Model):
     @api.model
     def _cron_billbyte_follow_up(self):
         for company in self.env["res.company"].search([("active", "=", True)]):
-            if company.credit_policy_id or self.env["credit.control.policy"]._billbyte_ensure_company_policies(company):
+            if company.credit_policy_id or self.env[
+                "credit.control.policy"
+            ]._billbyte_ensure_company_policies(company):
                 self.with_company(company)._billbyte_follow_up(company)
 
     # ---------------------------------------------------------------------- demo
@@ -61,10 +63,20 @@ class CreditControlRun(models.Model):
                 "invoice_date_due": today - timedelta(days=8),
                 "invoice_line_ids": [
                     Command.create(
-                        {"product_id": product.id, "name": product.display_name, "quantity": 1, "price_unit": 240.0}
+                        {
+                            "product_id": product.id,
+                            "name": product.display_name,
+                            "quantity": 1,
+                            "price_unit": 240.0,
+                        }
                     ),
                     Command.create(
-                        {"product_id": product.id, "name": product.display_name, "quantity": 1, "price_unit": 60.0}
+                        {
+                            "product_id": product.id,
+                            "name": product.display_name,
+                            "quantity": 1,
+                            "price_unit": 60.0,
+                        }
                     ),
                 ],
             }

@@ -46,7 +46,9 @@ class CollectionCommon(BillingCommon):
                 "name": "Cloud manager",
                 "login": "bb_collect_cloud",
                 "email": "cloud@billbyte.example",
-                "groups_id": [Command.set(cls.env.ref("billbyte_catalog.group_billbyte_manager").ids)],
+                "groups_id": [
+                    Command.set(cls.env.ref("billbyte_catalog.group_billbyte_manager").ids)
+                ],
             }
         )
         cls.m365 = cls.env["billbyte.cloud.account"].create(
@@ -95,7 +97,9 @@ class CollectionCommon(BillingCommon):
         )
         cls.contoso.payment_responsible_id = cls.billing_manager
         cls.policy = cls.env.ref("billbyte_collection.credit_control_policy_cloud")
-        cls.env["credit.control.policy"]._billbyte_ensure_company_policies(cls.company, make_default=True)
+        cls.env["credit.control.policy"]._billbyte_ensure_company_policies(
+            cls.company, make_default=True
+        )
         cls.levels = cls.policy.level_ids.sorted("level")
 
     def setUp(self):

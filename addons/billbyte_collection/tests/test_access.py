@@ -87,13 +87,18 @@ class TestCollectionAccess(CollectionCommon):
             policy.level_ids.mapped("delay_days"), self.policy.level_ids.mapped("delay_days")
         )
         receivables = self.env["account.account"].search(
-            [("account_type", "=", "asset_receivable"), ("company_ids", "in", self.other_company.ids)]
+            [
+                ("account_type", "=", "asset_receivable"),
+                ("company_ids", "in", self.other_company.ids),
+            ]
         )
         self.assertEqual(policy.account_ids, receivables)
         self.assertEqual(self.company.credit_policy_id, self.policy)
         # The Europe clerk sees the policy of its company only.
         self.assertEqual(
-            self.env["credit.control.policy"].with_user(self.other_user).search([("level_ids", "!=", False)])
+            self.env["credit.control.policy"]
+            .with_user(self.other_user)
+            .search([("level_ids", "!=", False)])
             & (policy | self.policy),
             policy,
         )

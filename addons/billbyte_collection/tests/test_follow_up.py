@@ -48,7 +48,9 @@ class TestFollowUp(CollectionCommon):
         self.pay(first, amount=paid_line.price_total)
         self.assertEqual(self.dec(paid_line.billbyte_amount_open), Decimal("0.00"))
         open_first = self.product_lines(first) - paid_line
-        self.assertEqual(self.dec(first.amount_residual), self.dec(sum(open_first.mapped("price_total"))))
+        self.assertEqual(
+            self.dec(first.amount_residual), self.dec(sum(open_first.mapped("price_total")))
+        )
 
         day = self.days_after(second, 7)  # both invoices at least 7 days overdue
         self.follow_up(day)
@@ -67,13 +69,13 @@ class TestFollowUp(CollectionCommon):
         self.assertIn("Reminder", message.subject)
         body = str(message.body)
         self.assertEqual(body.count("<tr>"), 1 + 3 + 1)  # header, 3 open lines, total
-        self.assertNotIn(f"<td style=\"padding: 4px 6px; border: 1px solid #999;\">{paid_line.name}</td>", body)
+        self.assertNotIn(
+            f'<td style="padding: 4px 6px; border: 1px solid #999;">{paid_line.name}</td>', body
+        )
         open_total = self.dec(first.amount_residual) + self.dec(second.amount_residual)
         self.assertEqual(open_total, Decimal("9.66") + Decimal("46.62"))
         self.assertIn(f"{open_total:,.2f}", body)
-        self.assertEqual(
-            message.notification_ids.mapped("notification_status"), ["sent"]
-        )
+        self.assertEqual(message.notification_ids.mapped("notification_status"), ["sent"])
 
         # The run again the same day: no new line, no second email.
         self.follow_up(day)
@@ -110,7 +112,9 @@ class TestFollowUp(CollectionCommon):
         self.follow_up(self.days_after(invoice, 7))
         self.assertEqual(self.lines_of(invoice).mapped("level"), [1])
         self.pay(invoice, day=self.days_after(invoice, 10))
-        self.assertEqual(invoice.payment_state, "in_payment" if invoice.payment_state == "in_payment" else "paid")
+        self.assertEqual(
+            invoice.payment_state, "in_payment" if invoice.payment_state == "in_payment" else "paid"
+        )
         for days in (14, 21, 30, 31):
             self.follow_up(self.days_after(invoice, days))
         self.assertEqual(self.lines_of(invoice).mapped("level"), [1])
@@ -131,9 +135,19 @@ class TestSuspension(CollectionCommon):
     def review_activities(self):
         return self.env["mail.activity"].search(
             [
-                ("activity_type_id", "=", self.env.ref("billbyte_collection.mail_activity_type_review").id),
+                (
+                    "activity_type_id",
+                    "=",
+                    self.env.ref("billbyte_collection.mail_activity_type_review").id,
+                ),
                 ("res_model", "=", "credit.control.line"),
-                ("res_id", "in", self.env["credit.control.line"].search([("partner_id", "=", self.contoso.id)]).ids),
+                (
+                    "res_id",
+                    "in",
+                    self.env["credit.control.line"]
+                    .search([("partner_id", "=", self.contoso.id)])
+                    .ids,
+                ),
             ]
         )
 
@@ -165,7 +179,9 @@ class TestSuspension(CollectionCommon):
         self.assertFalse(self.review_activities())
         # Both Contoso accounts: Microsoft 365 suspended at Partner Center; the AWS
         # account of a file connection cannot be, and is flagged for its manager.
-        suspensions = self.env["billbyte.collection.suspension"].search([("partner_id", "=", self.contoso.id)])
+        suspensions = self.env["billbyte.collection.suspension"].search(
+            [("partner_id", "=", self.contoso.id)]
+        )
         self.assertEqual(suspensions.cloud_account_id, self.m365 | self.account_contoso)
         self.assertEqual(set(suspensions.mapped("state")), {"suspended"})
         self.assertEqual(self.m365.state, "suspended")
@@ -226,7 +242,9 @@ class TestSuspension(CollectionCommon):
         # Activities: the manager who approved the suspension, and the account's manager.
         refused_type = self.env.ref("billbyte_collection.mail_activity_type_resume_refused")
         (activity,) = suspension.activity_ids
-        self.assertEqual((activity.activity_type_id, activity.user_id), (refused_type, self.billing_manager))
+        self.assertEqual(
+            (activity.activity_type_id, activity.user_id), (refused_type, self.billing_manager)
+        )
         self.assertIn("locked by a pending order", activity.note)
         vendor_type = self.env.ref("billbyte_usage.mail_activity_type_vendor_action")
         self.assertEqual(
@@ -235,7 +253,9 @@ class TestSuspension(CollectionCommon):
         )
         # Refused again on the next retry: still one activity each.
         retried = self.env["billbyte.service.action"]._cron_retry()
-        self.assertEqual(retried.filtered(lambda a: a.cloud_account_id == self.m365).state, "refused")
+        self.assertEqual(
+            retried.filtered(lambda a: a.cloud_account_id == self.m365).state, "refused"
+        )
         self.assertEqual(suspension.state, "resuming")
         self.assertEqual(len(suspension.activity_ids), 1)
         # Partner Center accepts it on the following retry.
@@ -251,7 +271,11 @@ class TestSuspension(CollectionCommon):
         self.assertFalse(suspension.activity_ids)
         self.assertEqual(
             self.env["billbyte.service.action"].search_count(
-                [("cloud_account_id", "=", self.m365.id), ("action", "=", "resume"), ("state", "=", "done")]
+                [
+                    ("cloud_account_id", "=", self.m365.id),
+                    ("action", "=", "resume"),
+                    ("state", "=", "done"),
+                ]
             ),
             1,
         )
