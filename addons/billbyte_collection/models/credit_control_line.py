@@ -71,7 +71,9 @@ class CreditControlLine(models.Model):
             lambda comm: comm.credit_control_line_ids[:1].channel == "letter"
         )
         if emails:
-            emails._generate_emails()
+            # Queued, sent by the mail queue: a run does not wait for the mail server,
+            # and a failed delivery marks the lines "Emailing Error" there.
+            emails.with_context(mail_notify_force_send=False)._generate_emails()
         letters._billbyte_print_letters()
         return communications
 

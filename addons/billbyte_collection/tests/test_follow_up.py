@@ -57,8 +57,14 @@ class TestFollowUp(CollectionCommon):
         lines = self.lines_of(first) | self.lines_of(second)
         self.assertEqual(len(lines), 2)
         self.assertEqual(set(lines.mapped("level")), {1})
-        self.assertEqual(set(lines.mapped("state")), {"sent"})
+        # Queued for the mail queue, then sent by it.
+        self.assertEqual(set(lines.mapped("state")), {"queued"})
         (communication,) = self.communications_of(self.contoso)
+        (mail,) = self.mails_of(communication)
+        self.assertEqual(mail.state, "outgoing")
+        self.assertEqual(mail.recipient_ids, self.contoso)
+        mail.send()
+        self.assertEqual(set(lines.mapped("state")), {"sent"})
         self.assertEqual(communication.credit_control_line_ids, lines)
         self.assertEqual(
             communication._billbyte_open_invoice_lines(),
@@ -174,7 +180,7 @@ class TestSuspension(CollectionCommon):
         with self.freeze_day(self.days_after(invoice, 31)):
             waiting.with_user(self.billing_manager).action_billbyte_approve()
         self.assertEqual(waiting.billbyte_approved_by_id, self.billing_manager)
-        self.assertEqual(waiting.state, "sent")
+        self.assertEqual(waiting.state, "queued")  # the notice waits in the mail queue
         self.assertEqual(waiting.communication_id.policy_level_id, self.levels[3])
         self.assertFalse(self.review_activities())
         # Both Contoso accounts: Microsoft 365 suspended at Partner Center; the AWS
