@@ -4,7 +4,7 @@
     "name": "BillByte Cloud Billing",
     "summary": "Billing runs: unbilled cloud usage and licenses become customer invoices "
     "with service periods, corrections, e-invoices, accruals and deferrals",
-    "version": "18.0.1.1.0",
+    "version": "18.0.1.3.0",
     "category": "Sales/Cloud Billing",
     "website": "https://github.com/billbyte/billbyte-odoo",
     "author": "BillByte",
@@ -37,6 +37,7 @@
         "views/billbyte_license_microsoft_views.xml",
         "views/license_reconciliation_views.xml",
         "wizards/license_seats_wizard_views.xml",
+        "wizards/license_renewal_wizard_views.xml",
         "data/license_sync_cron.xml",
         "views/sale_order_views.xml",
         "views/cloud_account_license_views.xml",
@@ -50,6 +51,10 @@
         "wizards/accrual_wizard_views.xml",
         "data/reconciliation_cron.xml",
         "views/portal_templates.xml",
+        "views/portal_catalog_templates.xml",
     ],
+    "assets": {
+        "web.assets_tests": ["billbyte_billing/static/tests/tours/*.js"],
+    },
     "demo": ["demo/license_demo.xml", "demo/billing_demo.xml"],
 }

@@ -4,7 +4,7 @@
     "name": "BillByte Cloud Budgets",
     "summary": "Budgets, quotas and per-service spending limits on cloud usage, with "
     "alerts, forecasts and enforcement at the vendor",
-    "version": "18.0.2.0.1",
+    "version": "18.0.2.0.2",
     "category": "Sales/Cloud Billing",
     "website": "https://github.com/billbyte/billbyte-odoo",
     "author": "BillByte",

@@ -4,7 +4,7 @@
     "name": "BillByte Cloud Catalog",
     "summary": "Cloud vendors, metered services and license SKUs, bundles visible "
     "to chosen customers, fixed and cost-plus pricing kept in step with vendor prices",
-    "version": "18.0.1.2.0",
+    "version": "18.0.1.3.0",
     "category": "Sales/Cloud Billing",
     "website": "https://github.com/billbyte/billbyte-odoo",
     "author": "BillByte",

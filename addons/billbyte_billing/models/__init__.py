@@ -40,6 +40,11 @@ from . import billing_run_external
 from . import partner_center_call
 from . import ms_subscription
 from . import billbyte_license_microsoft
+from . import billbyte_license_change_renewal
+from . import billbyte_license_renewal
+from . import res_company_license
 from . import license_reconciliation
 from . import sale_order_microsoft
 from . import connection_license
+from . import product_template
+from . import sale_order_portal

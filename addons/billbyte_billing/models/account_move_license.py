@@ -39,6 +39,7 @@ class AccountMove(models.Model):
             .filtered(
                 lambda line: (
                     line.billbyte_license_change_id.kind in ("term", "increase")
+                    and line.billbyte_license_change_id.billing_timing != "arrears"
                     and line.billbyte_license_id.term == "annual"
                     and not line.spread_id
                 )

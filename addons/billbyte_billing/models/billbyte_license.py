@@ -175,6 +175,24 @@ class BillbyteLicense(models.Model):
             amount = amount * Decimal(days) / Decimal(term_days)
         return amount.quantize(step, ROUND_HALF_UP)
 
+    def _prorate(self, seats, day, price_unit=None):
+        """(units billed, units of the term, amount) of `seats` from `day` to the end
+        of the term holding it (co-termination), by the company's proration rule: by
+        day, or by whole month (the month `day` falls in counts in full)."""
+        self.ensure_one()
+        first, last = self._term_bounds(day)
+        if self.company_id.billbyte_license_proration == "month":
+            elapsed = relativedelta(day, first)
+            units = TERM_MONTHS[self.term]
+            used = units - (elapsed.years * 12 + elapsed.months)
+        else:
+            used, units = (last - day).days + 1, (last - first).days + 1
+        if price_unit is None:
+            return used, units, self._amount(seats, used, units)
+        step = Decimal(str(self.currency_id.rounding or 0.01))
+        amount = Decimal(seats) * Decimal(str(price_unit)) * Decimal(used) / Decimal(units)
+        return used, units, amount.quantize(step, ROUND_HALF_UP)
+
     def _seats_at(self, day):
         """Seats in force on the term starting on `day`: the current seats less the
         increases ordered after that day (billed on their own, prorated)."""
@@ -238,9 +256,8 @@ class BillbyteLicense(models.Model):
             return self.env["billbyte.license.change"]
         day = max(day, self.date_start)
         if delta > 0:
-            first, last = self._term_bounds(day)
-            days = (last - day).days + 1
-            term_days = (last - first).days + 1
+            _first, last = self._term_bounds(day)
+            days, term_days, amount = self._prorate(delta, day)
             change = self.env["billbyte.license.change"].create(
                 {
                     "license_id": self.id,
@@ -252,7 +269,7 @@ class BillbyteLicense(models.Model):
                     "quantity": delta,
                     "days": days,
                     "term_days": term_days,
-                    "amount": float(self._amount(delta, days, term_days)),
+                    "amount": float(amount),
                     "sale_line_id": sale_line.id if sale_line else False,
                 }
             )

@@ -7,8 +7,9 @@ from odoo.exceptions import UserError
 
 
 class BillbyteBillingRun(models.Model):
-    """Licenses on billing runs: each term in advance on its first day, seat increases
-    prorated on the customer's next invoice (at the latest in the month after)."""
+    """Licenses on billing runs: each term in advance on its first day (or in arrears
+    after its last day, as the company chooses), seat increases and upgrades prorated
+    on the customer's next invoice (at the latest in the month after)."""
 
     _inherit = "billbyte.billing.run"  # pylint: disable=consider-merging-classes-inherited
 
@@ -29,8 +30,11 @@ class BillbyteBillingRun(models.Model):
             SELECT c.partner_id
               FROM billbyte_license_change c
              WHERE c.company_id = %(company)s AND c.state = 'to_bill'
-               AND ((c.kind = 'term' AND c.date <= %(day)s)
-                    OR (c.kind = 'increase' AND c.date < %(month)s))
+               AND ((c.billing_timing = 'arrears' AND c.date_end < %(day)s)
+                    OR (c.billing_timing IS DISTINCT FROM 'arrears'
+                        AND ((c.kind = 'term' AND c.date <= %(day)s)
+                             OR (c.kind IN ('increase', 'upgrade', 'upgrade_credit')
+                                 AND c.date < %(month)s))))
             """,
             {"company": self.company_id.id, "day": self.date, "month": month_start},
         )
@@ -64,8 +68,15 @@ class BillbyteBillingRun(models.Model):
                 [
                     ("license_id", "in", license_ids),
                     ("state", "=", "to_bill"),
-                    ("kind", "in", ("term", "increase")),
+                    ("kind", "in", ("term", "increase", "upgrade", "upgrade_credit")),
+                    # In advance from its first day, in arrears after its last day.
+                    "|",
+                    "&",
+                    ("billing_timing", "!=", "arrears"),
                     ("date", "<=", self.date),
+                    "&",
+                    ("billing_timing", "=", "arrears"),
+                    ("date_end", "<", self.date),
                 ],
                 order="license_id, date, kind desc, id",
             )

@@ -42,3 +42,15 @@ class BillbyteCloudAccount(models.Model):
         if connection and connection.kind == "microsoft" and tenant:
             return connection, tenant
         return None, None
+
+    def _billbyte_license_subscriptions(self):
+        names = super()._billbyte_license_subscriptions()
+        licenses = self.sudo().license_ids.filtered(lambda lic: lic.state == "active")
+        return names + [
+            self.env._(
+                "%(product)s, %(seats)s seat(s)",
+                product=lic.product_id.display_name,
+                seats=lic.seats,
+            )
+            for lic in licenses
+        ]

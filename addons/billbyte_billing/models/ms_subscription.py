@@ -211,21 +211,29 @@ class BillbyteMsSubscription(models.Model):
             [("connection_id", "=", connection.id), ("customer_tenant", "=", tenant.lower())]
         )
         # Only this subscription is stored: the other ones of the tenant stay as read.
+        # Empty values read as False: stored as NULL (a boolean column keeps False).
         others = [
-            (
-                sub.customer_tenant,
-                sub.customer_name,
-                sub.subscription_id,
-                sub.offer_id,
-                sub.offer_name,
-                sub.quantity,
-                sub.term_duration,
-                sub.billing_cycle,
-                sub.commitment_end_date,
-                sub.cancellation_until,
-                sub.auto_renew,
-                sub.status,
-                sub.start_date,
+            tuple(
+                None if value is False and kind != "boolean" else value
+                for value, (_name, kind) in zip(
+                    (
+                        sub.customer_tenant,
+                        sub.customer_name,
+                        sub.subscription_id,
+                        sub.offer_id,
+                        sub.offer_name,
+                        sub.quantity,
+                        sub.term_duration,
+                        sub.billing_cycle,
+                        sub.commitment_end_date,
+                        sub.cancellation_until,
+                        sub.auto_renew,
+                        sub.status,
+                        sub.start_date,
+                    ),
+                    SYNCED,
+                    strict=True,
+                )
             )
             for sub in existing
             if sub.present and sub.subscription_id != values["subscription_id"]

@@ -18,3 +18,12 @@ class ResConfigSettings(models.TransientModel):
         readonly=False,
         string="Deferred Revenue Journal",
     )
+    billbyte_license_proration = fields.Selection(
+        related="company_id.billbyte_license_proration", readonly=False
+    )
+    billbyte_license_billing_timing = fields.Selection(
+        related="company_id.billbyte_license_billing_timing", readonly=False
+    )
+    billbyte_bill_suspended_licenses = fields.Boolean(
+        related="company_id.billbyte_bill_suspended_licenses", readonly=False
+    )

@@ -12,3 +12,5 @@ from . import test_einvoice
 from . import test_invoice_report
 from . import test_external_billing
 from . import test_license_partner_center
+from . import test_license_renewal
+from . import test_portal_catalog_order

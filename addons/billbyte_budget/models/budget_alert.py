@@ -176,6 +176,7 @@ class BillbyteBudgetAlert(models.Model):
         )
         notes = []
         for account in self._scope_accounts().filtered(lambda a: a.state != "purged"):
+            suspended = False
             if self.kind == "limit":
                 limit = self.service_limit_id
                 if account._billbyte_can_restrict(self.service_name):
@@ -191,6 +192,7 @@ class BillbyteBudgetAlert(models.Model):
                     )
                 elif limit.fallback == "suspend":
                     account.billbyte_suspend(reason, origin=self.budget_id)
+                    suspended = True
                     notes.append(
                         self.env._(
                             "%(account)s: the vendor cannot restrict %(service)s alone, the account is suspended",
@@ -209,6 +211,12 @@ class BillbyteBudgetAlert(models.Model):
             elif account.state == "active":
                 account.billbyte_suspend(reason, origin=self.budget_id)
                 notes.append(self.env._("%s: suspension requested", account.display_name))
+                suspended = True
+            if suspended:
+                # Suspension costs money: the vendor keeps billing license subscriptions.
+                warning = account.billbyte_suspended_license_policy()[0]["warning"]
+                if warning:
+                    notes.append(warning)
         self.write({"enforcement": "requested", "enforcement_note": "\n".join(notes)})
 
     def _release(self):

@@ -1,6 +1,9 @@
 # Copyright 2026 BillByte
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import re
+
 from odoo import http
+from odoo.exceptions import UserError, ValidationError
 from odoo.http import request
 
 from odoo.addons.portal.controllers.portal import CustomerPortal
@@ -70,14 +73,9 @@ class BillbyteCatalogPortal(CustomerPortal):
         )
         return request.render("billbyte_catalog.portal_my_cloud_catalog", values)
 
-    @http.route(
-        ["/my/cloud-catalog/<int:product_tmpl_id>"],
-        type="http",
-        auth="user",
-        website=True,
-    )
-    def portal_cloud_catalog_item(self, product_tmpl_id, **kwargs):
-        # Invisible and missing items look the same: not found.
+    def _billbyte_catalog_item(self, product_tmpl_id):
+        """The catalog item the signed-in customer may see, else not found: invisible
+        and missing items look the same."""
         template = (
             request.env["product.template"]
             .sudo()
@@ -88,6 +86,9 @@ class BillbyteCatalogPortal(CustomerPortal):
         )
         if not template:
             raise request.not_found()
+        return template
+
+    def _billbyte_catalog_item_values(self, template, **extra):
         prices, currency = self._billbyte_customer_prices(template)
         values = self._prepare_portal_layout_values()
         values.update(
@@ -96,6 +97,71 @@ class BillbyteCatalogPortal(CustomerPortal):
                 "item": template,
                 "price": prices[template.id],
                 "currency": currency,
+                "order_quantity": max(template.billbyte_min_quantity, 1),
+                "order_error": False,
+                **extra,
             }
         )
-        return request.render("billbyte_catalog.portal_cloud_catalog_item", values)
+        return values
+
+    @staticmethod
+    def _billbyte_parse_quantity(quantity):
+        """A whole number of at least 1 as the form sent it, else None."""
+        text = (quantity or "").strip()
+        if not re.fullmatch(r"[0-9]{1,9}", text) or int(text) < 1:
+            return None
+        return int(text)
+
+    def _billbyte_order_options(self, template, post):
+        """What the order form may choose besides the quantity (other modules add)."""
+        return {}
+
+    @http.route(
+        ["/my/cloud-catalog/<int:product_tmpl_id>"],
+        type="http",
+        auth="user",
+        website=True,
+    )
+    def portal_cloud_catalog_item(self, product_tmpl_id, **kwargs):
+        template = self._billbyte_catalog_item(product_tmpl_id)
+        return request.render(
+            "billbyte_catalog.portal_cloud_catalog_item",
+            self._billbyte_catalog_item_values(template),
+        )
+
+    @http.route(
+        ["/my/cloud-catalog/<int:product_tmpl_id>/order"],
+        type="http",
+        auth="user",
+        methods=["POST"],
+        website=True,
+    )
+    def portal_cloud_catalog_order(self, product_tmpl_id, quantity=None, **post):
+        """The customer asks for a quotation of a catalog item: always for the
+        signed-in customer (nothing in the request names the buyer), only of an item
+        they may see (the item in the URL; any other product id sent is ignored), in
+        a quantity the item is sold in. The quotation opens in Odoo's own quotation
+        portal, to be signed and paid there."""
+        template = self._billbyte_catalog_item(product_tmpl_id)
+        partner = request.env.user.partner_id
+        seats = self._billbyte_parse_quantity(quantity)
+        try:
+            if seats is None:
+                raise ValidationError(
+                    request.env._("Enter a whole number of at least 1 for %s.", template.name)
+                )
+            options = self._billbyte_order_options(template, post)
+            # Refused halfway: nothing of the quotation stays.
+            with request.env.cr.savepoint():
+                order = (
+                    request.env["sale.order"]
+                    .sudo()
+                    .with_company(template.company_id or request.env.company)
+                    ._billbyte_portal_request(partner, template, seats, options)
+                )
+        except (UserError, ValidationError) as error:
+            values = self._billbyte_catalog_item_values(
+                template, order_quantity=quantity, order_error=str(error)
+            )
+            return request.render("billbyte_catalog.portal_cloud_catalog_item", values, status=400)
+        return request.redirect(order.get_portal_url())

@@ -109,6 +109,16 @@ class ProductTemplate(models.Model):
         [("monthly", "Monthly"), ("annual", "Annual")],
         string="License Term",
     )
+    billbyte_min_quantity = fields.Integer(
+        string="Minimum Quantity",
+        help="License SKUs: the fewest seats one order may ask for (Partner Center's "
+        "minimumQuantity of the SKU); 0 for no minimum.",
+    )
+    billbyte_max_quantity = fields.Integer(
+        string="Maximum Quantity",
+        help="License SKUs: the most seats one order may ask for (Partner Center's "
+        "maximumQuantity of the SKU); 0 for no maximum.",
+    )
     billbyte_vendor_unit = fields.Char(
         string="Vendor Unit",
         help="The unit the vendor prices in, as its price list states it, e.g. "
@@ -318,6 +328,19 @@ class ProductTemplate(models.Model):
                     bundle=used_in.bundle_tmpl_id.display_name,
                 )
             )
+
+    @api.constrains("billbyte_min_quantity", "billbyte_max_quantity")
+    def _check_billbyte_order_quantities(self):
+        for template in self:
+            low, high = template.billbyte_min_quantity, template.billbyte_max_quantity
+            if low < 0 or high < 0 or (high and high < low):
+                raise ValidationError(
+                    self.env._(
+                        "%(product)s: the minimum and maximum quantities are 0 (none) or "
+                        "positive, the maximum not below the minimum.",
+                        product=template.display_name,
+                    )
+                )
 
     @api.constrains("billbyte_vendor_id", "billbyte_sku_id", "billbyte_term", "company_id")
     def _check_billbyte_sku_unique(self):
@@ -647,6 +670,34 @@ class ProductTemplate(models.Model):
                         reason=reason,
                     )
                 )
+
+    def _billbyte_check_order_quantity(self, quantity):
+        """A quantity a customer may order of this item: a whole number of at least
+        one, within the SKU's minimum and maximum where it has them."""
+        self.ensure_one()
+        template = self.sudo()
+        if not isinstance(quantity, int) or isinstance(quantity, bool) or quantity < 1:
+            raise ValidationError(
+                self.env._("Enter a whole number of at least 1 for %s.", template.display_name)
+            )
+        if template.billbyte_min_quantity and quantity < template.billbyte_min_quantity:
+            raise ValidationError(
+                self.env._(
+                    "%(product)s is sold from %(minimum)s onwards, not %(quantity)s.",
+                    product=template.display_name,
+                    minimum=template.billbyte_min_quantity,
+                    quantity=quantity,
+                )
+            )
+        if template.billbyte_max_quantity and quantity > template.billbyte_max_quantity:
+            raise ValidationError(
+                self.env._(
+                    "%(product)s is sold up to %(maximum)s per order, not %(quantity)s.",
+                    product=template.display_name,
+                    maximum=template.billbyte_max_quantity,
+                    quantity=quantity,
+                )
+            )
 
     def _billbyte_check_can_publish(self):
         user = self.env.user

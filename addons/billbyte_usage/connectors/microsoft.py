@@ -582,6 +582,63 @@ class MicrosoftConnector(Connector):
         )
         return subscription_values(answer) or {}
 
+    # -- renewals and upgrades ----------------------------------------------------
+    def subscription_upgrades(self, customer_id, subscription_id):
+        """The offers the subscription can be upgraded to (GET
+        /v1/customers/{id}/subscriptions/{id}/upgrades): dicts of offer_id, name,
+        eligible, errors (Microsoft's reasons when not eligible)."""
+        token = self.token(self.partner_center_url)
+        answer = self._service_request(
+            "GET",
+            f"{self.partner_center_url}/v1/customers/{customer_id}/subscriptions/"
+            f"{subscription_id}/upgrades",
+            self.env._("the upgrades of subscription %s", subscription_id),
+            token,
+        )
+        targets = []
+        for item in answer.get("items") or []:
+            offer = item.get("targetOffer") or {}
+            targets.append(
+                {
+                    "offer_id": offer.get("id") or "",
+                    "name": offer.get("name") or offer.get("id") or "",
+                    "eligible": bool(item.get("isEligible")),
+                    "errors": [
+                        str(error.get("description") or error.get("code"))
+                        for error in item.get("upgradeErrors") or []
+                    ],
+                }
+            )
+        return targets
+
+    def upgrade_subscription(self, customer_id, subscription_id, target_offer, request_id, audit):
+        """Upgrade (convert) the subscription to `target_offer` (POST .../upgrades with
+        the target offer, upgradeType upgrade_only), audited. Returns the values of the
+        subscription Microsoft bills from now on."""
+        base = f"{self.partner_center_url}/v1/customers/{customer_id}/subscriptions"
+        what = self.env._("the upgrade of subscription %s", subscription_id)
+        result = self._audited(
+            "POST",
+            f"{base}/{subscription_id}/upgrades",
+            what,
+            audit,
+            request_id,
+            {"targetOffer": {"id": target_offer}, "upgradeType": "upgrade_only"},
+        )
+        errors = (result.get("upgradeErrors") or []) + (result.get("licenseErrors") or [])
+        if errors:
+            raise VendorError(
+                self.env._(
+                    "Microsoft refused %(what)s: %(message)s",
+                    what=what,
+                    message="; ".join(
+                        str(error.get("description") or error.get("code")) for error in errors
+                    ),
+                )
+            )
+        target = (result.get("targetSubscriptionId") or subscription_id).lower()
+        return subscription_values(self.customer_subscription(customer_id, target)) or {}
+
     def catalog_item(self, offer, country):
         """The catalog item id (product:sku:availability) of a product:sku in a market,
         or a VendorError saying it is not sold there."""
@@ -847,13 +904,26 @@ class MicrosoftConnector(Connector):
             json=subscription,
             headers={"If-Match": etag} if etag else {},
         )
-        return self.env._(
+        text = self.env._(
             "Partner Center took the change of subscription %(subscription)s to %(asked)s; "
             "it reports it %(status)s.",
             subscription=subscription.get("id") or account.vendor_account_id,
             asked=status,
             status=answer.get("status") or "?",
         )
+        if status == "suspended":
+            billing = (subscription.get("billingType") or "").lower()
+            if billing == "license":
+                text += " " + self.env._(
+                    "It is a license subscription: Microsoft keeps billing the provider "
+                    "for its seats while it is suspended."
+                )
+            elif billing == "usage":
+                text += " " + self.env._(
+                    "It is a usage-billed subscription (Azure plan): its resources stop "
+                    "and no new consumption is billed while it is suspended."
+                )
+        return text
 
     def suspend(self, account):
         return self._set_status(account, "suspended")

@@ -20,3 +20,5 @@ from . import product_product
 from . import product_pricelist
 from . import usage_demo
 from . import ir_attachment
+from . import res_company
+from . import cloud_account_suspension

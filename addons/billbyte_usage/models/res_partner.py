@@ -20,6 +20,15 @@ class ResPartner(models.Model):
         groups="billbyte_catalog.group_billbyte_user",
     )
 
+    billbyte_suspended_license_billing = fields.Selection(
+        [("bill", "Bill the customer"), ("waive", "Do not bill the customer")],
+        string="Bill Suspended Licenses",
+        groups="billbyte_catalog.group_billbyte_user",
+        help="While a cloud account of this customer is suspended, Microsoft still bills "
+        "the provider for its licenses: bill them to the customer or not. Empty: the "
+        "company's rule (Bill suspended licenses to the customer).",
+    )
+
     def _compute_billbyte_cloud_account_count(self):
         groups = self.env["billbyte.cloud.account"]._read_group(
             [("partner_id", "in", self.ids)], ["partner_id"], ["__count"]

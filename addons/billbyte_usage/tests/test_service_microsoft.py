@@ -187,3 +187,25 @@ class TestServiceMicrosoft(ServiceCommon):
         self.assertEqual(self.patches()[-1][1]["status"], "deleted")
         self.assertEqual(self.subscription["status"], "deleted")
         self.assertEqual(self.m365.state, "purged")
+
+    def test_suspension_says_what_it_still_costs(self):
+        # A license subscription: Microsoft keeps billing the provider for its seats.
+        action = self.m365.billbyte_suspend("Invoice unpaid for 30 days")
+        self.assertEqual(action.state, "done", action.vendor_answer)
+        self.assertIn(
+            "license subscription: Microsoft keeps billing the provider", action.vendor_answer
+        )
+        self.assertTrue(
+            any(
+                "Microsoft keeps billing the provider" in body
+                for body in self.m365.message_ids.mapped("body")
+            )
+        )
+        self.m365.billbyte_resume("Paid")
+        # An Azure plan: its consumption stops.
+        self.subscription["billingType"] = "usage"
+        action = self.m365.billbyte_suspend("Budget exceeded")
+        self.assertEqual(action.state, "done", action.vendor_answer)
+        self.assertEqual(self.subscription["status"], "suspended")
+        self.assertIn("no new consumption is billed", action.vendor_answer)
+        self.assertNotIn("keeps billing", action.vendor_answer)

@@ -224,6 +224,7 @@ class PartnerCenterStandIn:
         # Seconds to wait before sending the next write answers (applied and
         # remembered first: Microsoft did it, the answer comes too late).
         self.late_answers = []
+        self._reset_renewals()
 
     def stop(self):
         self.server.shutdown()
@@ -241,7 +242,7 @@ class PartnerCenterStandIn:
         handler.end_headers()
         handler.wfile.write(data)
 
-    def _handle(self, handler, method):
+    def _handle(self, handler, method):  # noqa: C901 (one branch per documented route)
         url = urlparse(handler.path)
         path = url.path
         length = int(handler.headers.get("Content-Length") or 0)
@@ -285,6 +286,8 @@ class PartnerCenterStandIn:
             return self._operation(handler, path.rsplit("/", 1)[1])
         if path.startswith("/v1/products/") and path.endswith("/availabilities"):
             return self._availabilities(handler, path, parse_qs(url.query))
+        if path.startswith("/v1/customers/") and path.endswith("/upgrades"):
+            return self._upgrades(handler, method, path, body)
         if method == "POST" and path.startswith("/v1/customers"):
             remembered = self._remembered(handler)
             if remembered:
@@ -1061,4 +1064,98 @@ class PartnerCenterStandIn:
             return self._send(handler, 404, raw=b"<Error><Code>BlobNotFound</Code></Error>")
         return self._send(
             handler, 200, raw=self.blobs[name], headers={"Content-Type": "application/octet-stream"}
+        )
+
+    # -- renewals and upgrades (issue 20, item 4) ------------------------------------
+    # Kept together to ease merging: the upgrades of a subscription as Partner Center
+    # documents them (GET / POST /v1/customers/{id}/subscriptions/{id}/upgrades).
+    def _reset_renewals(self):
+        # subscription id -> [(target offer id, name, eligible, reason if not)]
+        self.upgrade_targets = {}
+        self.upgrade_bodies = []
+
+    def _upgrades(self, handler, method, path, body):
+        parts = path.split("/")
+        customer_id, subscription_id = parts[3], parts[5]
+        source = self.subscription(subscription_id)
+        if source is None or source not in self.customers.get(customer_id, {}).get(
+            "subscriptions", []
+        ):
+            return self._send(
+                handler,
+                404,
+                {
+                    "code": "20003",
+                    "description": f"Subscription with Id {subscription_id} not found.",
+                    "source": "PartnerFD",
+                },
+            )
+        targets = self.upgrade_targets.get(source["id"], [])
+        if method == "GET":
+            items = [
+                {
+                    "targetOffer": {"id": offer, "name": name},
+                    "upgradeType": "upgrade_only",
+                    "isEligible": eligible,
+                    "quantity": source["quantity"],
+                    "upgradeErrors": [] if eligible else [{"code": "other", "description": reason}],
+                    "attributes": {"objectType": "Upgrade"},
+                }
+                for offer, name, eligible, reason in targets
+            ]
+            return self._send_collection(handler, items)
+        if method != "POST":
+            return self._send(handler, 405, {"code": "405", "description": "Method not allowed"})
+        remembered = self._remembered(handler)
+        if remembered:
+            return self._send(handler, remembered[0], remembered[1])
+        request = json.loads(body or b"{}")
+        self.upgrade_bodies.append(request)
+        offer = (request.get("targetOffer") or {}).get("id")
+        target = next((t for t in targets if t[0] == offer), None)
+        if target is None or not target[2]:
+            reason = target[3] if target else f"{offer} is not an upgrade of this subscription."
+            return self._answer_once(
+                handler,
+                400,
+                {
+                    "code": 800035,
+                    "description": f"Upgrade not allowed: {reason}",
+                    "source": "PartnerFD",
+                },
+            )
+        new_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"{source['id']}:{offer}"))
+        fields = {
+            key: source[key]
+            for key in (
+                "quantity",
+                "termDuration",
+                "billingCycle",
+                "commitmentEndDate",
+                "autoRenewEnabled",
+                "effectiveStartDate",
+            )
+        }
+        self.add_subscription(
+            customer_id,
+            new_id,
+            offerId=":".join([offer] + source["offerId"].split(":")[2:]),
+            offerName=target[1],
+            friendlyName=target[1],
+            **fields,
+        )
+        source["status"] = "deleted"
+        source["attributes"]["etag"] = uuid.uuid4().hex
+        self.applied.append((customer_id, source["id"], "upgrade", offer))
+        return self._answer_once(
+            handler,
+            200,
+            {
+                "sourceSubscriptionId": source["id"],
+                "targetSubscriptionId": new_id,
+                "upgradeType": "upgrade_only",
+                "upgradeErrors": [],
+                "licenseErrors": [],
+                "attributes": {"objectType": "UpgradeResult"},
+            },
         )

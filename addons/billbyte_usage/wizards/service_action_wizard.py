@@ -34,6 +34,21 @@ class BillbyteServiceActionWizard(models.TransientModel):
         help="A purge cannot be undone: type the account's vendor id to confirm it.",
     )
     vendor_account_id = fields.Char(compute="_compute_vendor_account_id")
+    suspension_warning = fields.Text(
+        compute="_compute_suspension_warning",
+        help="What a suspension still costs: the vendor keeps billing license subscriptions.",
+    )
+
+    @api.depends("cloud_account_ids", "action")
+    def _compute_suspension_warning(self):
+        for wizard in self:
+            wizard.suspension_warning = "\n".join(
+                warning
+                for warning in (
+                    account._billbyte_suspension_warning() for account in wizard.cloud_account_ids
+                )
+                if warning
+            )
 
     @api.depends("cloud_account_ids")
     def _compute_restricted_services(self):
