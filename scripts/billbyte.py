@@ -27,6 +27,7 @@ OUR_MODULES = [
     "billbyte_billing",
     "billbyte_budget",
     "billbyte_payment",
+    "billbyte_collection",
     "payment_perfect_money",
     "billbyte_api",
 ]
@@ -312,6 +313,7 @@ def cmd_run(args):
 ODOO_TESTED_MODULES = [
     "account",
     "account_edi_ubl_cii",
+    "account_credit_control",
     "account_payment",
     "analytic",
     "payment",

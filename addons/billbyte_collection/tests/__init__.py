@@ -1,0 +1,2 @@
+from . import test_follow_up
+from . import test_access
