@@ -34,15 +34,13 @@ class AccountMove(models.Model):
         """Invoices, credit notes, payments and deposits posted or undone change what
         their customers owe: check those under a cloud credit limit again, per company."""
         receivable = self.line_ids.filtered(
-            lambda line: line.account_id.account_type == "asset_receivable"
-            or line.account_id == line.company_id.billbyte_deposit_account_id
+            lambda line: (
+                line.account_id.account_type == "asset_receivable"
+                or line.account_id == line.company_id.billbyte_deposit_account_id
+            )
         )
         for company in receivable.company_id:
             partners = receivable.filtered(lambda line, c=company: line.company_id == c).partner_id
-            controlled = (
-                partners.commercial_partner_id.sudo().filtered("billbyte_credit_control")
-            )
+            controlled = partners.commercial_partner_id.sudo().filtered("billbyte_credit_control")
             if controlled:
-                self.env["res.partner"].with_company(company)._billbyte_credit_check(
-                    controlled.ids
-                )
+                self.env["res.partner"].with_company(company)._billbyte_credit_check(controlled.ids)

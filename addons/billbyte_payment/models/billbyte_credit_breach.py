@@ -74,9 +74,11 @@ class BillbyteCreditBreach(models.Model):
     def _compute_service_action_ids(self):
         Action = self.env["billbyte.service.action"].sudo()
         for breach in self:
-            breach.service_action_ids = Action.search(
-                [("origin", "=", f"{self._name},{breach.id}")]
-            ) if breach.id else Action
+            breach.service_action_ids = (
+                Action.search([("origin", "=", f"{self._name},{breach.id}")])
+                if breach.id
+                else Action
+            )
 
     # ------------------------------------------------------------------ jobs
     def _billbyte_summary(self):
@@ -150,14 +152,18 @@ class BillbyteCreditBreach(models.Model):
             for account in partner._billbyte_wallet_accounts():
                 if account.state != "suspended" and not account.enforcement_flag:
                     continue
-                last = self.env["billbyte.service.action"].sudo().search(
-                    [
-                        ("cloud_account_id", "=", account.id),
-                        ("action", "=", "suspend"),
-                        ("state", "in", ("done", "not_enforceable")),
-                    ],
-                    order="id desc",
-                    limit=1,
+                last = (
+                    self.env["billbyte.service.action"]
+                    .sudo()
+                    .search(
+                        [
+                            ("cloud_account_id", "=", account.id),
+                            ("action", "=", "suspend"),
+                            ("state", "in", ("done", "not_enforceable")),
+                        ],
+                        order="id desc",
+                        limit=1,
+                    )
                 )
                 if last.origin == breach:
                     account.billbyte_resume(note, origin=breach)

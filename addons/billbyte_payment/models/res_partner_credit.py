@@ -120,8 +120,10 @@ class ResPartner(models.Model):
         currency, as Decimal rounded to it: a fixed number of queries for any number
         of customers (only commercial partners count, as in OCA)."""
         customers = self.filtered(
-            lambda p: p == p.commercial_partner_id
-            or (p._origin and p._origin.id in p.commercial_partner_id.ids)
+            lambda p: (
+                p == p.commercial_partner_id
+                or (p._origin and p._origin.id in p.commercial_partner_id.ids)
+            )
         )
         ids = [p._origin.id or p.id for p in customers]
         ids = [i for i in ids if isinstance(i, int)]
@@ -156,7 +158,9 @@ class ResPartner(models.Model):
                 if not amount or from_currency == currency:
                     return amount
                 return Decimal(
-                    str(from_currency._convert(float(amount), currency, company, today, round=False))
+                    str(
+                        from_currency._convert(float(amount), currency, company, today, round=False)
+                    )
                 )
 
             usage = Decimal(0)
@@ -189,7 +193,7 @@ class ResPartner(models.Model):
         return super()._get_depends_compute_risk_exception() + ["billbyte_credit_control"]
 
     def _compute_risk_exception(self):
-        super()._compute_risk_exception()
+        res = super()._compute_risk_exception()
         # OCA reads a credit limit of 0 as no limit; under a cloud credit limit it
         # means no credit: any exposure above 0 is over it.
         for partner in self:
@@ -201,6 +205,7 @@ class ResPartner(models.Model):
             ):
                 partner.risk_exception = True
                 partner.risk_amount_exceeded = partner.risk_total
+        return res
 
     def _get_field_risk_model_domain(self, field_name):
         if field_name == "risk_billbyte_usage":
@@ -246,8 +251,9 @@ class ResPartner(models.Model):
             self.env.su or self.env.user.has_group(RISK_MANAGER)
         ):
             raise AccessError(
-                self.env._("Only credit managers (Financial Risk: Manager) may change cloud "
-                           "credit limits.")
+                self.env._(
+                    "Only credit managers (Financial Risk: Manager) may change cloud credit limits."
+                )
             )
         if vals.get("billbyte_credit_control"):
             vals = dict(vals, **dict.fromkeys(EXPOSURE_INCLUDES, True))
@@ -338,7 +344,7 @@ class ResPartner(models.Model):
 
     @api.model
     def _cron_billbyte_credit_check(self):
-        for company in self.env["res.company"].search([]):
+        for company in self.env["res.company"].sudo().search([("active", "=", True)]):
             self.with_company(company)._billbyte_credit_check(
                 self.search([("billbyte_credit_control", "=", True)]).ids
             )
@@ -384,3 +390,18 @@ class ResPartner(models.Model):
                 }
             )
         return result
+
+    # ---------------------------------------------------------------------- demo
+    @api.model
+    def _billbyte_demo_credit(self):
+        """Demo: Deco Addict under a cloud credit limit of 500.00, over it with its
+        open invoices and unbilled usage (its deposit deducted): warned at once."""
+        deco = self.env.ref("base.res_partner_2", raise_if_not_found=False)
+        if deco:
+            deco.with_context(queue_job__no_delay=True).write(
+                {
+                    "credit_limit": 500.0,
+                    "billbyte_credit_control": True,
+                    "billbyte_credit_action": "notify",
+                }
+            )

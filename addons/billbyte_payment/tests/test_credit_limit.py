@@ -1,8 +1,10 @@
 # Copyright 2026 BillByte
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from lxml import html
+
 from odoo import Command
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import tagged
+from odoo.tests import HttpCase, new_test_user, tagged
 
 from odoo.addons.billbyte_billing.tests.common import BillingCommon
 
@@ -111,14 +113,11 @@ class TestCreditLimit(BillingCommon):
 
     def quotation(self, partner=None, user=None):
         env = self.env(user=user) if user else self.env
-        return (
-            env["sale.order"]
-            .create(
-                {
-                    "partner_id": (partner or self.contoso).id,
-                    "order_line": [Command.create({"product_id": self.service.id})],
-                }
-            )
+        return env["sale.order"].create(
+            {
+                "partner_id": (partner or self.contoso).id,
+                "order_line": [Command.create({"product_id": self.service.id})],
+            }
         )
 
     # ------------------------------------------------------------------- tests
@@ -193,7 +192,8 @@ class TestCreditLimit(BillingCommon):
         self.assertEqual(len(warning), 1)
         self.assertIn("31.20", warning.body)
         self.assertEqual(
-            set(warning.partner_ids.ids), {self.salesman.partner_id.id, self.accountant.partner_id.id}
+            set(warning.partner_ids.ids),
+            {self.salesman.partner_id.id, self.accountant.partner_id.id},
         )
         activities = self.contoso.activity_ids
         self.assertEqual(set(activities.user_id.ids), {self.salesman.id, self.accountant.id})
@@ -243,7 +243,9 @@ class TestCreditLimit(BillingCommon):
         self.pay(12, deposit=True)
         self.import_rows(self.month_rows(days=10))  # 12.00 of usage: covered
         status = self.status()
-        self.assertEqual((status["exposure"], status["no_credit"], status["over"]), ("0.00", True, False))
+        self.assertEqual(
+            (status["exposure"], status["no_credit"], status["over"]), ("0.00", True, False)
+        )
         self.assertFalse(self.breaches())
         self.import_rows(self.month_rows(days=11))  # 13.20: 1.20 over the deposit
         self.assertEqual(self.status()["exposure"], "1.20")
@@ -264,7 +266,9 @@ class TestCreditLimit(BillingCommon):
         self.assertTrue(order.billbyte_credit_blocked)
         with self.assertRaises(UserError) as refused:
             order.action_confirm()
-        self.assertIn("Contoso is over its credit limit: exposure 31.20 USD", str(refused.exception))
+        self.assertIn(
+            "Contoso is over its credit limit: exposure 31.20 USD", str(refused.exception)
+        )
         self.assertIn("A credit manager must approve", str(refused.exception))
         self.assertEqual(order.state, "draft")
         # The salesperson (or an invoicing clerk) cannot approve.
@@ -292,3 +296,50 @@ class TestCreditLimit(BillingCommon):
         self.assertEqual(invoice.state, "posted")
         self.assertEqual(self.status()["exposure"], "36.96")
         self.assertEqual(len(self.breaches()), 1)
+
+
+@tagged("post_install", "-at_install")
+class TestCreditPortal(BillingCommon, HttpCase):
+    """The customer reads its credit in /my/cloud."""
+
+    def test_portal_shows_limit_and_exposure_to_the_customer_only(self):
+        self.contoso.write({"credit_limit": 30.0, "billbyte_credit_control": True})
+        contact = self.env["res.partner"].create(
+            {"name": "Carl Credit", "parent_id": self.contoso.id, "email": "carl@contoso.example"}
+        )
+        new_test_user(
+            self.env,
+            login="bb_credit_carl",
+            password="bb_credit_carl",
+            groups="base.group_portal",
+            partner_id=contact.id,
+        )
+        new_test_user(
+            self.env,
+            login="bb_credit_fay",
+            password="bb_credit_fay",
+            groups="base.group_portal",
+            partner_id=self.fabrikam.id,
+        )
+        self.import_rows(self.month_rows(days=26))  # 31.20 of 30.00
+        self.authenticate("bb_credit_carl", "bb_credit_carl")
+        page = self.url_open("/my/cloud")
+        self.assertEqual(page.status_code, 200)
+        tree = html.fromstring(page.text)
+        section = tree.xpath("//div[contains(@class, 'o_billbyte_cloud_credit')]")
+        self.assertEqual(len(section), 1)
+
+        def cell(name):
+            return section[0].xpath(f".//*[contains(@class, '{name}')]")[0].text_content().strip()
+
+        self.assertEqual(cell("o_billbyte_credit_exposure"), "31.20")
+        self.assertEqual(cell("o_billbyte_credit_limit"), "30.00")
+        self.assertEqual(cell("o_billbyte_credit_usage"), "31.20")
+        self.assertEqual(cell("o_billbyte_credit_remaining"), "-1.20")
+        self.assertIn("Over the limit", section[0].text_content())
+        # Fabrikam, without a cloud credit limit, has no credit section.
+        self.authenticate("bb_credit_fay", "bb_credit_fay")
+        page = self.url_open("/my/cloud")
+        self.assertEqual(page.status_code, 200)
+        self.assertNotIn("o_billbyte_cloud_credit", page.text)
+        self.assertNotIn("31.20", page.text)
