@@ -7,6 +7,11 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tests import HttpCase, new_test_user, tagged
 
 from odoo.addons.billbyte_billing.tests.common import BillingCommon
+from odoo.addons.billbyte_catalog.tests.standard_groups import (
+    open_form,
+    open_list,
+    standard_users,
+)
 
 
 @tagged("post_install", "-at_install")
@@ -296,6 +301,43 @@ class TestCreditLimit(BillingCommon):
         self.assertEqual(invoice.state, "posted")
         self.assertEqual(self.status()["exposure"], "36.96")
         self.assertEqual(len(self.breaches()), 1)
+
+    def test_credit_views_open_for_each_standard_group(self):
+        """The Financial Risk tab for accountants (exposure and limit), the quotation with
+        its credit banner for salespeople, the breaches for accountants."""
+        self.import_rows(self.month_rows(days=26))  # over
+        order = self.quotation()
+        users = standard_users(self.env, "bb_credit_std")
+        opened = set()
+        for role, user in users.items():
+            with self.subTest(role=role):
+                form = open_form(self.contoso.with_user(user), "base.view_partner_form")
+                accounting = role in ("invoicing", "accountant", "account_manager")
+                self.assertEqual("risk_billbyte_usage" in form._view["fields"], accounting)
+                if accounting:
+                    self.assertEqual(self.dec(form.risk_total), self.dec("31.20"))
+                    self.assertEqual(self.dec(form.credit_limit), self.dec("30.00"))
+                    self.assertTrue(form.billbyte_credit_over)
+                    names, rows = open_list(
+                        self.env["billbyte.credit.breach"].with_user(user),
+                        view_xmlid="billbyte_payment.billbyte_credit_breach_view_list",
+                    )
+                    self.assertEqual([row["id"] for row in rows], self.breaches().ids)
+                # (Odoo's quotation form needs the quotation templates, which only
+                # sales users read.)
+                if role in ("salesman", "sales_manager"):
+                    order.user_id = user  # a salesman reads their own orders
+                    quotation = open_form(order.with_user(user), "sale.view_order_form")
+                    self.assertTrue(quotation.billbyte_credit_blocked)
+                    self.assertIn("over its credit limit", quotation.billbyte_credit_message)
+                    buttons = quotation._view["tree"].xpath("//button/@name")
+                    self.assertNotIn("action_billbyte_credit_approve", buttons)
+                opened.add(role)
+        self.assertEqual(opened, set(users))
+        quotation = open_form(order.with_user(self.manager), "sale.view_order_form")
+        self.assertIn(
+            "action_billbyte_credit_approve", quotation._view["tree"].xpath("//button/@name")
+        )
 
 
 @tagged("post_install", "-at_install")
