@@ -13,10 +13,12 @@ wallet's money) lower the open amount, so for a prepaid customer without open
 invoices the exposure is its wallet's debt less its deposits.
 """
 
+from collections import defaultdict
 from decimal import ROUND_HALF_UP, Decimal
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
+from odoo.tools import split_every
 
 RISK_MANAGER = "account_financial_risk.group_account_financial_risk_manager"
 # OCA's categories a cloud credit limit counts, and ours.
@@ -28,6 +30,8 @@ EXPOSURE_INCLUDES = (
     "risk_billbyte_usage_include",
     "risk_billbyte_deposit_include",
 )
+# Customers checked at once.
+CHECK_BATCH = 200
 # Fields only a credit manager may change.
 CREDIT_SETTINGS = ("billbyte_credit_control", "billbyte_credit_action")
 
@@ -148,6 +152,9 @@ class ResPartner(models.Model):
                 [("billbyte_cloud_account_id", "in", accounts.ids), ("billbyte_billed", "=", False)]
             )
         deposits = self.browse(ids)._billbyte_deposit_figures()
+        accounts_of = defaultdict(list)
+        for account in accounts:
+            accounts_of[account.partner_id.commercial_partner_id.id].append(account)
         result = {}
         for partner in customers:
             pid = partner._origin.id or partner.id
@@ -164,9 +171,7 @@ class ResPartner(models.Model):
                 )
 
             usage = Decimal(0)
-            for account in accounts.filtered(
-                lambda a, p=pid: a.partner_id.commercial_partner_id.id == p
-            ):
+            for account in accounts_of[pid]:
                 usage += convert(unbilled.get(account.id, Decimal(0)), account.currency_id)
             available = deposits.get(pid, (0, 0, Decimal(0)))[2]
             wallet_currency = self.browse(pid).billbyte_wallet_currency_id or company.currency_id
@@ -299,6 +304,11 @@ class ResPartner(models.Model):
             .commercial_partner_id.filtered("billbyte_credit_control")
         )
         if not partners:
+            return
+        if len(partners) > CHECK_BATCH:
+            # OCA's risk figures cost more per customer the more customers are read at once.
+            for batch in split_every(CHECK_BATCH, partners.ids):
+                self._billbyte_credit_check(list(batch))
             return
         self.env.flush_all()
         partners.invalidate_recordset()
