@@ -27,8 +27,8 @@ EXPOSURE_INCLUDES = (
     "risk_invoice_unpaid_include",
     "risk_account_amount_include",
     "risk_account_amount_unpaid_include",
-    "risk_billbyte_usage_include",
-    "risk_billbyte_deposit_include",
+    "billbyte_risk_usage_include",
+    "billbyte_risk_deposit_include",
 )
 # Customers checked at once.
 CHECK_BATCH = 200
@@ -76,16 +76,16 @@ class ResPartner(models.Model):
         help="A breach of the cloud credit limit is open: warned, and suspended if set so.",
     )
     # OCA risk categories: value, specific limit, included in the total risk.
-    risk_billbyte_usage_include = fields.Boolean(
+    billbyte_risk_usage_include = fields.Boolean(
         string="Include Unbilled Cloud Usage",
         help="Full risk computation: rated cloud usage not on a posted invoice yet.",
     )
-    risk_billbyte_usage_limit = fields.Monetary(
+    billbyte_risk_usage_limit = fields.Monetary(
         string="Limit Unbilled Cloud Usage",
         currency_field="risk_currency_id",
         help="Set 0 if it is not locked",
     )
-    risk_billbyte_usage = fields.Monetary(
+    billbyte_risk_usage = fields.Monetary(
         compute="_compute_risk_billbyte",
         compute_sudo=True,
         string="Unbilled Cloud Usage",
@@ -93,16 +93,16 @@ class ResPartner(models.Model):
         help="Rated usage of the customer's cloud accounts not on a posted invoice yet "
         "(before tax), each service's exact amounts rounded once.",
     )
-    risk_billbyte_deposit_include = fields.Boolean(
+    billbyte_risk_deposit_include = fields.Boolean(
         string="Include Cloud Deposits",
         help="Full risk computation: what is left of the customer's deposits lowers it.",
     )
-    risk_billbyte_deposit_limit = fields.Monetary(
+    billbyte_risk_deposit_limit = fields.Monetary(
         string="Limit Cloud Deposits",
         currency_field="risk_currency_id",
         help="Not used: deposits only lower the risk.",
     )
-    risk_billbyte_deposit = fields.Monetary(
+    billbyte_risk_deposit = fields.Monetary(
         compute="_compute_risk_billbyte",
         compute_sudo=True,
         string="Cloud Deposits Left",
@@ -116,8 +116,8 @@ class ResPartner(models.Model):
         figures = self._billbyte_credit_figures()
         for partner in self:
             usage, deposit = figures.get(partner.id, (Decimal(0), Decimal(0)))
-            partner.risk_billbyte_usage = float(usage)
-            partner.risk_billbyte_deposit = float(-deposit)
+            partner.billbyte_risk_usage = float(usage)
+            partner.billbyte_risk_deposit = float(-deposit)
 
     def _billbyte_credit_figures(self):
         """{partner id: (unbilled usage, deposits left)} in each partner's risk
@@ -185,11 +185,11 @@ class ResPartner(models.Model):
     @api.model
     def _risk_field_list(self):
         return super()._risk_field_list() + [
-            ("risk_billbyte_usage", "risk_billbyte_usage_limit", "risk_billbyte_usage_include"),
+            ("billbyte_risk_usage", "billbyte_risk_usage_limit", "billbyte_risk_usage_include"),
             (
-                "risk_billbyte_deposit",
-                "risk_billbyte_deposit_limit",
-                "risk_billbyte_deposit_include",
+                "billbyte_risk_deposit",
+                "billbyte_risk_deposit_limit",
+                "billbyte_risk_deposit_include",
             ),
         ]
 
@@ -213,7 +213,7 @@ class ResPartner(models.Model):
         return res
 
     def _get_field_risk_model_domain(self, field_name):
-        if field_name == "risk_billbyte_usage":
+        if field_name == "billbyte_risk_usage":
             return "account.analytic.line", [
                 ("billbyte_cloud_account_id.partner_id", "child_of", self.ids),
                 ("billbyte_billed", "=", False),
@@ -223,14 +223,14 @@ class ResPartner(models.Model):
     def _get_financial_risk_lines(self):
         return super()._get_financial_risk_lines() + [
             (
-                self.risk_billbyte_usage_include,
-                self.risk_billbyte_usage,
-                self._fields["risk_billbyte_usage"].string,
+                self.billbyte_risk_usage_include,
+                self.billbyte_risk_usage,
+                self._fields["billbyte_risk_usage"].string,
             ),
             (
-                self.risk_billbyte_deposit_include,
-                self.risk_billbyte_deposit,
-                self._fields["risk_billbyte_deposit"].string,
+                self.billbyte_risk_deposit_include,
+                self.billbyte_risk_deposit,
+                self._fields["billbyte_risk_deposit"].string,
             ),
         ]
 
@@ -380,8 +380,8 @@ class ResPartner(models.Model):
                 + dec(commercial.risk_account_amount)
                 + dec(commercial.risk_account_amount_unpaid)
             )
-            usage = dec(commercial.risk_billbyte_usage)
-            deposits = dec(commercial.risk_billbyte_deposit)
+            usage = dec(commercial.billbyte_risk_usage)
+            deposits = dec(commercial.billbyte_risk_deposit)
             limit = dec(commercial.credit_limit)
             exposure = dec(commercial.risk_total)
             result.append(

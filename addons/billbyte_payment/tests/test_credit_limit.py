@@ -168,7 +168,7 @@ class TestCreditLimit(BillingCommon):
         self.assertEqual(status["remaining"], "1027.04")
         # OCA's own figures on the partner form say the same.
         self.assertEqual(self.dec(self.contoso.risk_total), self.dec("-27.04"))
-        self.assertEqual(self.dec(self.contoso.risk_billbyte_usage), self.dec("6.00"))
+        self.assertEqual(self.dec(self.contoso.billbyte_risk_usage), self.dec("6.00"))
 
     def test_wallet_debt_counts_once(self):
         """A prepaid customer's exposure is its wallet's debt: the wallet is the
@@ -313,7 +313,7 @@ class TestCreditLimit(BillingCommon):
             with self.subTest(role=role):
                 form = open_form(self.contoso.with_user(user), "base.view_partner_form")
                 accounting = role in ("invoicing", "accountant", "account_manager")
-                self.assertEqual("risk_billbyte_usage" in form._view["fields"], accounting)
+                self.assertEqual("billbyte_risk_usage" in form._view["fields"], accounting)
                 if accounting:
                     self.assertEqual(self.dec(form.risk_total), self.dec("31.20"))
                     self.assertEqual(self.dec(form.credit_limit), self.dec("30.00"))
@@ -321,6 +321,7 @@ class TestCreditLimit(BillingCommon):
                     names, rows = open_list(
                         self.env["billbyte.credit.breach"].with_user(user),
                         view_xmlid="billbyte_payment.billbyte_credit_breach_view_list",
+                        domain=[("partner_id", "=", self.contoso.id)],
                     )
                     self.assertEqual([row["id"] for row in rows], self.breaches().ids)
                 # (Odoo's quotation form needs the quotation templates, which only
