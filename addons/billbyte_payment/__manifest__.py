@@ -4,8 +4,8 @@
     "name": "BillByte Cloud Payments",
     "summary": "Customers pay cloud usage invoices in the portal with PayPal or a card "
     "(Stripe) or automatically with a saved card; guided merchant sign-up and credential "
-    "checks; credit carried forward; prepaid wallet",
-    "version": "18.0.1.4.1",
+    "checks; credit carried forward; prepaid wallet; cloud credit limits",
+    "version": "18.0.1.5.0",
     "category": "Sales/Cloud Billing",
     "website": "https://github.com/billbyte/billbyte-odoo",
     "author": "BillByte",
@@ -18,6 +18,8 @@
         "payment_paypal",
         "payment_stripe",
         "queue_job",
+        "account_financial_risk",
+        "sale_financial_risk",
     ],
     "data": [
         "security/ir.model.access.csv",
@@ -39,6 +41,11 @@
         "views/portal_invoice_lines_templates.xml",
         "report/billbyte_revenue_line_views.xml",
         "views/portal_payment_method_templates.xml",
+        "security/billbyte_credit_security.xml",
+        "data/credit_data.xml",
+        "views/res_partner_credit_views.xml",
+        "views/billbyte_credit_breach_views.xml",
+        "views/portal_credit_templates.xml",
     ],
     "demo": ["demo/payment_demo.xml"],
 }

@@ -13,3 +13,7 @@ from . import billbyte_payment_allocation
 from . import account_partial_reconcile
 from . import account_move_line
 from . import account_move_allocation
+from . import res_partner_credit
+from . import billbyte_credit_breach
+from . import account_move_credit
+from . import sale_order

@@ -33,7 +33,33 @@ class BillbyteCloudAccount(models.Model):
                     identity_key=f"billbyte-wallet-check-{','.join(map(str, ids))}",
                     description=self.env._("Prepaid balances after an import"),
                 )._billbyte_wallet_check(ids)
+            self._billbyte_credit_after_usage(sorted({key[0] for key in keys}))
         return keys
+
+    def _billbyte_credit_after_usage(self, account_ids):
+        """Usage raises the exposure of customers under a cloud credit limit: check
+        them after the import, per company, in a job of its own (like the wallet)."""
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT ca.company_id, array_agg(DISTINCT p.commercial_partner_id ORDER BY
+                       p.commercial_partner_id)
+                  FROM billbyte_cloud_account ca
+                  JOIN res_partner p ON p.id = ca.partner_id
+                  JOIN res_partner c ON c.id = p.commercial_partner_id
+                 WHERE ca.id = ANY(%s) AND c.billbyte_credit_control
+                 GROUP BY ca.company_id
+                """,
+                account_ids,
+            )
+        )
+        for company_id, ids in rows:
+            company = self.env["res.company"].browse(company_id)
+            self.env["res.partner"].with_company(company).with_delay(
+                channel="root.billbyte_payment",
+                identity_key=f"billbyte-credit-check-{company_id}-{','.join(map(str, ids))}",
+                description=self.env._("Credit limits after an import"),
+            )._billbyte_credit_check(ids)
 
     billbyte_requires_deposit = fields.Boolean(
         string="Needs a Paid Deposit",

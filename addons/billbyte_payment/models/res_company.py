@@ -34,3 +34,10 @@ class ResCompany(models.Model):
             raise ValidationError(
                 self.env._("The number of automatic payment retries cannot be negative.")
             )
+
+    billbyte_credit_accountant_id = fields.Many2one(
+        "res.users",
+        string="Credit Limit Accountant",
+        help="Warned, with the customer's salesperson, when a customer goes over its cloud "
+        "credit limit (the administrator when empty).",
+    )

@@ -15,3 +15,6 @@ class ResConfigSettings(models.TransientModel):
     billbyte_autopay_retries = fields.Integer(
         related="company_id.billbyte_autopay_retries", readonly=False
     )
+    billbyte_credit_accountant_id = fields.Many2one(
+        related="company_id.billbyte_credit_accountant_id", readonly=False
+    )

@@ -12,3 +12,4 @@ from . import test_discount_credit
 from . import test_revenue_by_line
 from . import test_portal_line_payments
 from . import test_portal_payment_methods
+from . import test_credit_limit
