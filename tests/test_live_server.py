@@ -27,6 +27,7 @@ def test_xmlrpc_login_with_api_key_reads_cloud_accounts(odoo_server):
         "billbyte_billing",
         "billbyte_budget",
         "billbyte_payment",
+        "billbyte_collection",
         "billbyte_api",
     }
     vendors = models.execute_kw(
