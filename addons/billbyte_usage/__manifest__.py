@@ -4,7 +4,7 @@
     "name": "BillByte Cloud Usage",
     "summary": "Customer cloud accounts, usage imports (FOCUS), rating and "
     "unbilled usage per account",
-    "version": "18.0.1.6.0",
+    "version": "18.0.1.6.1",
     "category": "Sales/Cloud Billing",
     "website": "https://github.com/billbyte/billbyte-odoo",
     "author": "BillByte",

@@ -23,7 +23,8 @@ class ResPartner(models.Model):
     billbyte_suspended_license_billing = fields.Selection(
         [("bill", "Bill the customer"), ("waive", "Do not bill the customer")],
         string="Bill Suspended Licenses",
-        groups="billbyte_catalog.group_billbyte_user",
+        copy=False,
+        groups="billbyte_catalog.group_billbyte_user,account.group_account_invoice",
         help="While a cloud account of this customer is suspended, Microsoft still bills "
         "the provider for its licenses: bill them to the customer or not. Empty: the "
         "company's rule (Bill suspended licenses to the customer).",
